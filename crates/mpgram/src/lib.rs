@@ -1,0 +1,7 @@
+//! MPGram Home core: the MPGram API server over a real Telegram account.
+//!
+//! Layout (see ARCHITECTURE.md): `api` (protocol rules), `store` (secrets at rest),
+//! `media` (image and audio conversions).
+pub mod api;
+pub mod media;
+pub mod store;
