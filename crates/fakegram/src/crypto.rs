@@ -100,7 +100,7 @@ pub fn decrypt_from_client<'a>(
     key: &AuthKey,
     packet: &'a mut [u8],
 ) -> Result<&'a [u8], CryptoError> {
-    if packet.len() < 24 + 32 || (packet.len() - 24) % 16 != 0 {
+    if packet.len() < 24 + 32 || !(packet.len() - 24).is_multiple_of(16) {
         return Err(CryptoError::BadLength(packet.len()));
     }
     if packet[..8] != key.id {

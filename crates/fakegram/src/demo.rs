@@ -569,7 +569,7 @@ pub fn demo_world() -> World {
     );
     if let Some(c) = b.w.chats.get_mut(&club.bare_id()) {
         c.username = Some("retrophoneclub".into());
-        c.about = Some("Nokia, Sony Ericsson, Siemens and friends".into()).unwrap_or_default();
+        c.about = "Nokia, Sony Ericsson, Siemens and friends".into();
     }
     let general = {
         let mut m = MsgRec::text(club, Some(Peer::User(alex)), false, T0 - 2_000_000, "");

@@ -223,8 +223,10 @@ impl FakeDc {
 
     /// Session data for grammers: every DC pointed at this fake with `key`, home DC `home`.
     pub fn session_data(&self, key: &AuthKey, home: i32) -> SessionData {
-        let mut data = SessionData::default();
-        data.home_dc = home;
+        let mut data = SessionData {
+            home_dc: home,
+            ..SessionData::default()
+        };
         data.dc_options.clear();
         for (id, addr) in &self.shared.dcs {
             let SocketAddr::V4(v4) = addr else { continue };

@@ -272,7 +272,7 @@ impl Conn {
     fn future_salts(&self, req_msg_id: i64, num: i32) -> Vec<u8> {
         // One salt value for the DC, handed out as several consecutive hours so the client
         // never runs dry and never asks in a loop.
-        let now = unix_now();
+        let now = crate::world::now();
         let salts = (0..num)
             .map(|i| tl::types::FutureSalt {
                 valid_since: now - 60 + i * 3600,
@@ -297,13 +297,6 @@ impl Conn {
 
 fn pong(msg_id: i64, ping_id: i64) -> Vec<u8> {
     tl::enums::Pong::Pong(tl::types::Pong { msg_id, ping_id }).to_bytes()
-}
-
-fn unix_now() -> i32 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i32)
-        .unwrap_or(0)
 }
 
 async fn write_loop(

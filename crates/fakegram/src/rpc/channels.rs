@@ -138,13 +138,13 @@ pub fn get_participants(
     ctx: &Ctx<'_>,
     req: f::channels::GetParticipants,
 ) -> RpcResult<e::channels::ChannelParticipants> {
+    use e::ChannelParticipantsFilter as F;
     let w = ctx.world();
     let id = resolve_channel(&w, &req.channel)?;
     let c = w.chat(id).ok_or_else(|| RpcErr::bad("CHANNEL_INVALID"))?;
     if c.kind == ChatKind::Broadcast && !c.admins.contains(&w.me) {
         return Err(RpcErr::new(403, "CHAT_ADMIN_REQUIRED"));
     }
-    use e::ChannelParticipantsFilter as F;
     let members: Vec<i64> = match &req.filter {
         F::ChannelParticipantsAdmins => c.admins.clone(),
         F::ChannelParticipantsBots => c

@@ -1,6 +1,9 @@
 //! RPC dispatch: unwrap the invoke wrappers, log the call, apply fault rules, route to a
 //! handler. Handlers are plain functions over the locked world, grouped like Telegram's
 //! namespaces.
+// Every handler has the same shape `fn(&Ctx, Request) -> RpcResult<Answer>` so one macro can
+// route them; some take their request by value without consuming it, some never fail.
+#![allow(clippy::needless_pass_by_value, clippy::unnecessary_wraps)]
 
 mod auth;
 mod channels;

@@ -278,9 +278,9 @@ fn media_from_input(w: &mut World, media: &e::InputMedia) -> RpcResult<Media> {
                 answers: p
                     .answers
                     .iter()
-                    .filter_map(|a| match a {
-                        e::PollAnswer::Answer(a) => Some((text_of(&a.text), 0)),
-                        e::PollAnswer::InputPollAnswer(a) => Some((text_of(&a.text), 0)),
+                    .map(|a| match a {
+                        e::PollAnswer::Answer(a) => (text_of(&a.text), 0),
+                        e::PollAnswer::InputPollAnswer(a) => (text_of(&a.text), 0),
                     })
                     .collect(),
                 closed: false,
@@ -388,8 +388,8 @@ pub fn forward_messages(ctx: &Ctx<'_>, req: f::messages::ForwardMessages) -> Rpc
             .cloned()
             .ok_or_else(|| RpcErr::bad("MESSAGE_ID_INVALID"))?;
         let mut m = outgoing(&w, to, src.text.clone(), None);
-        m.entities = src.entities.clone();
-        m.media = src.media.clone();
+        m.entities.clone_from(&src.entities);
+        m.media.clone_from(&src.media);
         m.top_id = req.top_msg_id;
         if !req.drop_author {
             m.fwd_from = Some(src.fwd_from.clone().unwrap_or(FwdRec {

@@ -17,8 +17,7 @@ pub use records::*;
 pub fn now() -> i32 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i32)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_secs() as i32)
 }
 
 /// One event in an update log, kept so getDifference can replay it.
@@ -157,51 +156,42 @@ impl World {
     /// Channels (and supergroups) number messages on their own; everything else shares the
     /// account-wide counter.
     fn next_msg_id(&mut self, peer: Peer) -> i32 {
-        match peer {
-            Peer::Channel(id) => self.chats.get(&id).map_or(1, |c| {
-                self.messages
-                    .get(&Peer::Channel(c.id))
-                    .and_then(|m| m.keys().next_back().copied())
-                    .unwrap_or(0)
-                    + 1
-            }),
-            _ => {
-                let id = self.next_common_msg_id;
-                self.next_common_msg_id += 1;
-                id
-            }
+        if let Peer::Channel(id) = peer {
+            return self
+                .messages
+                .get(&Peer::Channel(id))
+                .and_then(|m| m.keys().next_back().copied())
+                .unwrap_or(0)
+                + 1;
         }
+        let id = self.next_common_msg_id;
+        self.next_common_msg_id += 1;
+        id
     }
 
-    /// Appends to the right update log and returns the new pts.
+    /// Appends to the right update log and returns the new entry.
     fn log(&mut self, peer: Peer, pts_count: i32, event: Event) -> LoggedUpdate {
-        let entry = match peer {
-            Peer::Channel(id) => {
-                let chat = self.chats.get_mut(&id);
-                let pts = chat.map_or(1, |c| {
-                    c.pts += pts_count;
-                    c.pts
-                });
-                let e = LoggedUpdate {
-                    pts,
-                    pts_count,
-                    event,
-                };
-                self.channel_logs.entry(id).or_default().push(e.clone());
-                e
-            }
-            _ => {
-                self.pts += pts_count;
-                let e = LoggedUpdate {
-                    pts: self.pts,
-                    pts_count,
-                    event,
-                };
-                self.common_log.push(e.clone());
-                e
-            }
+        if let Peer::Channel(id) = peer {
+            let pts = self.chats.get_mut(&id).map_or(1, |c| {
+                c.pts += pts_count;
+                c.pts
+            });
+            let e = LoggedUpdate {
+                pts,
+                pts_count,
+                event,
+            };
+            self.channel_logs.entry(id).or_default().push(e.clone());
+            return e;
+        }
+        self.pts += pts_count;
+        let e = LoggedUpdate {
+            pts: self.pts,
+            pts_count,
+            event,
         };
-        entry
+        self.common_log.push(e.clone());
+        e
     }
 
     /// Stores a message, gives it its id, moves its dialog to the top and logs the update.

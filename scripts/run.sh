@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what is missing and starts MPGram Home. With no Telegram account set up yet it
+# starts in demo mode: a built-in demo world, so everything can be tried with no account.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+if ! command -v cargo >/dev/null; then
+  echo "Rust is needed: install it from your distribution (apt install cargo) or rustup, then run this again." >&2
+  exit 1
+fi
+exec cargo run --release -p mpgram-home -- "$@"
