@@ -6,6 +6,7 @@
 //! (image, libopus via `opus`, LAME via `mp3lame-encoder`, `less-avc` + `mp4`); nothing here is a
 //! hand-written codec.
 
+use std::fmt::Write as _;
 use std::io::Cursor;
 
 use image::codecs::webp::WebPEncoder;
@@ -55,6 +56,7 @@ impl Rng {
     }
 }
 
+#[allow(clippy::many_single_char_names)] // the textbook HSV formula's names
 fn hsv(h: f32, s: f32, v: f32) -> [f32; 3] {
     let h6 = (h.fract() * 6.0).max(0.0);
     let i = h6.floor();
@@ -102,6 +104,7 @@ fn encode_jpeg(img: &RgbImage, quality: u8) -> Vec<u8> {
 
 /// A landscape-like picture (sky gradient, sun, two hills) as a baseline JPEG of exactly
 /// `width × height` (each clamped to `1..=MAX_SIDE`).
+#[allow(clippy::many_single_char_names)] // pixel maths: x, y, u, v, w, h
 pub fn photo_jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
     let (w, h) = (width.clamp(1, MAX_SIDE), height.clamp(1, MAX_SIDE));
     let mut rng = Rng::new(seed);
@@ -117,7 +120,10 @@ pub fn photo_jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
         0.15 + 0.25 * rng.unit(),
         0.06 + 0.08 * rng.unit(),
     );
-    let (phase, phase2) = (rng.unit() * 6.28, rng.unit() * 6.28);
+    let (phase, phase2) = (
+        rng.unit() * std::f32::consts::TAU,
+        rng.unit() * std::f32::consts::TAU,
+    );
     let (wf, hf) = (w as f32, h as f32);
     let aspect = wf / hf;
     // The hill outlines depend on the column only: compute them once per column, not per pixel.
@@ -148,6 +154,7 @@ pub fn photo_jpeg(width: u32, height: u32, seed: u64) -> Vec<u8> {
 
 /// A 640×640 baseline JPEG profile picture (Telegram's "big" size): a two-colour diagonal
 /// gradient with a light head-and-shoulders silhouette, distinct per seed.
+#[allow(clippy::many_single_char_names)] // pixel maths: x, y, u, v
 pub fn avatar_jpeg(seed: u64) -> Vec<u8> {
     const SIDE: u32 = 640;
     let mut rng = Rng::new(seed);
@@ -156,7 +163,7 @@ pub fn avatar_jpeg(seed: u64) -> Vec<u8> {
     let s = SIDE as f32;
     let img = RgbImage::from_fn(SIDE, SIDE, |x, y| {
         let (u, v) = (x as f32 / s, y as f32 / s);
-        let mut c = mix(a, b, (u + v) / 2.0);
+        let mut c = mix(a, b, f32::midpoint(u, v));
         let head = (u - 0.5).powi(2) + (v - 0.40).powi(2) < 0.16 * 0.16;
         let body = (u - 0.5).powi(2) / 0.09 + (v - 0.95).powi(2) / 0.09 < 1.0;
         if head || body {
@@ -174,7 +181,7 @@ pub fn sticker_webp(seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
     let (inner, outer) = (rng.colour(), rng.colour());
     let points = 5.0 + (rng.next() % 4) as f32;
-    let turn = rng.unit() * 6.28;
+    let turn = rng.unit() * std::f32::consts::TAU;
     let s = SIDE as f32;
     let star = |u: f32, v: f32| -> Option<f32> {
         let (dx, dy) = (u - 0.5, v - 0.5);
@@ -392,7 +399,7 @@ pub fn audio_mp3(seconds: f32, seed: u64) -> Vec<u8> {
 }
 
 /// A small, valid MP4 (ISO BMFF, `isom`/`avc1`): 176×144 (QCIF) H.264, 8 frames at 4 fps (2 s) of a
-/// moving colour bar. H.264 comes from `less-avc`, a pure-Rust encoder that writes lossless I_PCM
+/// moving colour bar. H.264 comes from `less-avc`, a pure-Rust encoder that writes lossless `I_PCM`
 /// macroblocks: big per frame (~38 KB) but accepted by every H.264 decoder and no C toolchain needed.
 pub fn video_mp4(seed: u64) -> Vec<u8> {
     use less_avc::ycbcr_image::{DataPlane, Planes, YCbCrImage};
@@ -522,20 +529,18 @@ pub fn document_pdf(title: &str) -> Vec<u8> {
     let mut offsets = Vec::with_capacity(objects.len());
     for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());
-        out.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
+        let _ = write!(out, "{} 0 obj\n{body}\nendobj\n", i + 1);
     }
     let xref = out.len();
-    out.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    ));
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for off in offsets {
-        out.push_str(&format!("{off:010} 00000 n \n"));
+        let _ = writeln!(out, "{off:010} 00000 n ");
     }
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
         objects.len() + 1
-    ));
+    );
     out.into_bytes()
 }
 
@@ -547,7 +552,7 @@ pub fn document_text(lines: usize, seed: u64) -> Vec<u8> {
     ];
     let mut out = String::new();
     for i in 0..lines.min(100_000) {
-        out.push_str(&format!("{:>4}:", i + 1));
+        let _ = write!(out, "{:>4}:", i + 1);
         for _ in 0..6 {
             out.push(' ');
             out.push_str(words[(rng.next() % words.len() as u64) as usize]);
@@ -558,6 +563,7 @@ pub fn document_text(lines: usize, seed: u64) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use std::time::Instant;
@@ -662,10 +668,10 @@ mod tests {
         assert_eq!(pack_waveform(&first)[0], 0x1F);
         assert!(pack_waveform(&first)[1..].iter().all(|&b| b == 0));
         let ramp: [u8; 100] = std::array::from_fn(|i| (i % 32) as u8);
-        let hex: String = pack_waveform(&ramp)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let hex = pack_waveform(&ramp).iter().fold(String::new(), |mut h, b| {
+            let _ = write!(h, "{b:02x}");
+            h
+        });
         assert_eq!(
             hex,
             "2088418a3928a9c59a7b30ca49abbd38ebcdbbff".repeat(3) + "208801"
@@ -676,7 +682,7 @@ mod tests {
     fn media_mp3_decodes_to_the_right_duration() {
         use symphonia::core::codecs::DecoderOptions;
         use symphonia::core::formats::FormatOptions;
-        use symphonia::core::io::MediaSourceStream;
+        use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
         use symphonia::core::meta::MetadataOptions;
         use symphonia::core::probe::Hint;
         let mp3 = audio_mp3(4.0, 2);
@@ -685,7 +691,10 @@ mod tests {
             mp3[..400].windows(4).any(|w| w == b"Info"),
             "LAME Info frame"
         );
-        let mss = MediaSourceStream::new(Box::new(Cursor::new(mp3)), Default::default());
+        let mss = MediaSourceStream::new(
+            Box::new(Cursor::new(mp3)),
+            MediaSourceStreamOptions::default(),
+        );
         let mut hint = Hint::new();
         hint.with_extension("mp3");
         let probed = symphonia::default::get_probe()
