@@ -168,7 +168,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, problem: Problem) -> StrictError {
-        StrictError { at: self.i, problem }
+        StrictError {
+            at: self.i,
+            problem,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -343,7 +346,8 @@ impl Parser<'_> {
                         _ => return Err(self.err(Problem::InvalidUtf8)),
                     };
                     let chunk = self.b.get(self.i..self.i + len).unwrap_or(&[]);
-                    let s = std::str::from_utf8(chunk).map_err(|_| self.err(Problem::InvalidUtf8))?;
+                    let s =
+                        std::str::from_utf8(chunk).map_err(|_| self.err(Problem::InvalidUtf8))?;
                     out.push_str(s);
                     self.i += len;
                 }
@@ -393,7 +397,9 @@ impl Parser<'_> {
                         if !(0xDC00..=0xDFFF).contains(&low) {
                             return Err(lone);
                         }
-                        let cp = 0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                        let cp = 0x10000
+                            + ((u32::from(unit) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
                         out.push(char::from_u32(cp).ok_or(lone)?);
                     }
                     0xDC00..=0xDFFF => return Err(lone),
@@ -501,7 +507,9 @@ impl Json {
     /// silently otherwise, which we count as a failure).
     pub fn get_int(&self, key: &str) -> Result<i32, AccessError> {
         match self.require(key)? {
-            Json::Int(n) => i32::try_from(*n).map_err(|_| Self::wrong(key, "32-bit int", &Json::Int(*n))),
+            Json::Int(n) => {
+                i32::try_from(*n).map_err(|_| Self::wrong(key, "32-bit int", &Json::Int(*n)))
+            }
             other => Err(Self::wrong(key, "int", other)),
         }
     }
@@ -590,6 +598,7 @@ impl fmt::Display for Json {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::*;
 
@@ -619,8 +628,14 @@ mod tests {
         assert_eq!(problem("{\"a\":\"x\0\"}"), Problem::RawNul);
         assert_eq!(problem("{\"a\":1}\0"), Problem::TrailingBytes);
         assert_eq!(problem("{\"a\":\"x\ny\"}"), Problem::ControlChar);
-        assert_eq!(problem(r#"{"a":"\u005c"}"#), Problem::BackslashAsUnicodeEscape);
-        assert_eq!(problem(r#"{"a":"\u005C"}"#), Problem::BackslashAsUnicodeEscape);
+        assert_eq!(
+            problem(r#"{"a":"\u005c"}"#),
+            Problem::BackslashAsUnicodeEscape
+        );
+        assert_eq!(
+            problem(r#"{"a":"\u005C"}"#),
+            Problem::BackslashAsUnicodeEscape
+        );
         assert_eq!(problem(r#"{"a":"\b"}"#), Problem::MisreadEscape);
         assert_eq!(problem(r#"{"a":"\f"}"#), Problem::MisreadEscape);
         assert_eq!(problem(r#"{"a":"\q"}"#), Problem::UnknownEscape);
@@ -629,19 +644,34 @@ mod tests {
         assert_eq!(problem(r#"{"a":"\ud83d"}"#), Problem::LoneSurrogate);
         assert_eq!(problem(r#"{"a":"\ude00"}"#), Problem::LoneSurrogate);
         assert_eq!(problem(r#"{"\u0061":1}"#), Problem::EscapeInKey);
-        assert_eq!(problem(r#"{"a":9223372036854775808}"#), Problem::IntegerTooBig);
-        assert_eq!(problem(r#"{"a":-9223372036854775809}"#), Problem::IntegerTooBig);
+        assert_eq!(
+            problem(r#"{"a":9223372036854775808}"#),
+            Problem::IntegerTooBig
+        );
+        assert_eq!(
+            problem(r#"{"a":-9223372036854775809}"#),
+            Problem::IntegerTooBig
+        );
         assert_eq!(problem(r#"{"a":01}"#), Problem::BadNumber);
         assert_eq!(problem(r#"{"a":+1}"#), Problem::Unexpected("'+'".into()));
         assert_eq!(problem(r#"{"a":0x1F}"#), Problem::Unexpected("'x'".into()));
         assert_eq!(problem(r#"{"a":NaN}"#), Problem::Unexpected("'N'".into()));
         assert_eq!(problem(r#"{"a":tru}"#), Problem::Unexpected("'t'".into()));
-        assert_eq!(problem(r#"{"a":1,"a":2}"#), Problem::DuplicateKey("a".into()));
+        assert_eq!(
+            problem(r#"{"a":1,"a":2}"#),
+            Problem::DuplicateKey("a".into())
+        );
         assert_eq!(problem(r#"{"error":"text"}"#), Problem::BadErrorObject);
-        assert_eq!(problem(r#"{"error":{"message":null}}"#), Problem::BadErrorObject);
+        assert_eq!(
+            problem(r#"{"error":{"message":null}}"#),
+            Problem::BadErrorObject
+        );
         assert_eq!(problem(r#"{"error":{}}"#), Problem::BadErrorObject);
         assert_eq!(problem(""), Problem::NotObject);
-        assert_eq!(problem("{\"a\":"), Problem::Unexpected("end of input".into()));
+        assert_eq!(
+            problem("{\"a\":"),
+            Problem::Unexpected("end of input".into())
+        );
         assert_eq!(problem(&"[".repeat(300)), Problem::NotObject);
         assert_eq!(
             problem(&format!("{{\"a\":{}", "[".repeat(300))),
@@ -652,7 +682,10 @@ mod tests {
     #[test]
     fn non_ascii_needs_the_unicode_header_and_valid_utf8() {
         let raw = "{\"t\":\"Привет\"}";
-        assert_eq!(parse(raw.as_bytes(), false).unwrap_err().problem, Problem::NonAscii);
+        assert_eq!(
+            parse(raw.as_bytes(), false).unwrap_err().problem,
+            Problem::NonAscii
+        );
         assert_eq!(
             parse(raw.as_bytes(), true).unwrap().get("t"),
             Some(&Json::Str("Привет".into()))
@@ -662,7 +695,9 @@ mod tests {
             Problem::InvalidUtf8
         );
         assert_eq!(
-            parse(b"{\"t\":\"\xed\xa0\xbd\"}", true).unwrap_err().problem,
+            parse(b"{\"t\":\"\xed\xa0\xbd\"}", true)
+                .unwrap_err()
+                .problem,
             Problem::InvalidUtf8
         );
     }
@@ -695,11 +730,20 @@ mod tests {
         assert_eq!(v.get_long("big"), Ok(3_000_000_000));
         assert_eq!(v.get_bool("t"), Ok(true));
         assert_eq!(v.get_bool("ts"), Ok(true));
-        assert!(v.get_bool("one").is_err(), "1 is not a boolean to the client");
+        assert!(
+            v.get_bool("one").is_err(),
+            "1 is not a boolean to the client"
+        );
         assert_eq!(v.get_string("n"), Ok(Some("5".into())));
         assert_eq!(v.get_string("nul"), Ok(None));
-        assert_eq!(v.get_string("missing"), Err(AccessError::Missing("missing".into())));
-        assert!(v.is_null("missing").is_err(), "isNull throws on a missing key");
+        assert_eq!(
+            v.get_string("missing"),
+            Err(AccessError::Missing("missing".into()))
+        );
+        assert!(
+            v.is_null("missing").is_err(),
+            "isNull throws on a missing key"
+        );
         assert!(v.has("nul"), "has() is true for null");
         assert!(v.get_object("o").is_ok() && v.get_object("nul").is_err());
         assert!(v.get_array("a").is_ok() && v.get_array("o").is_err());
@@ -713,6 +757,11 @@ mod tests {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::float_cmp,
+    reason = "in tests a panic is the failure report; round trips must be exact"
+)]
 mod writer_agreement {
     //! Our JSON writer's output must always pass the strict parser and read back the same.
     use super::{parse, Json};

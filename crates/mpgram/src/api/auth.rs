@@ -72,6 +72,7 @@ pub fn check_instance_password(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::super::params::RequestInput;
     use super::*;
@@ -148,7 +149,10 @@ mod tests {
             check_instance_password(Some("10"), Some("1e1")),
             Err(ApiError::WrongInstancePassword)
         );
-        assert_eq!(check_instance_password(Some("secret"), Some("secret")), Ok(()));
+        assert_eq!(
+            check_instance_password(Some("secret"), Some("secret")),
+            Ok(())
+        );
         assert_eq!(ApiError::WrongInstancePassword.status(), 403);
     }
 

@@ -1,4 +1,4 @@
-//! The MPGram error object (`protocol.md` §9) and its HTTP statuses.
+//! The error object of the API (`protocol.md` §9) and its HTTP statuses.
 //!
 //! Wire shape: `{"error":{"message":"…"}}`, optionally with `"stack_trace":"…"`; `error` is always
 //! an object (a string crashes the J2ME client's error handler). Two hard rules from the real
@@ -8,7 +8,7 @@
 
 use super::json::{Encoding, Object, Value};
 
-/// A Telegram RPC error, independent of the MTProto library: `FLOOD_WAIT_30` is
+/// A Telegram RPC error, independent of the Telegram client library: `FLOOD_WAIT_30` is
 /// `{ code: 420, name: "FLOOD_WAIT", value: Some(30) }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcError {
@@ -53,8 +53,12 @@ impl RpcError {
                 "Telegram asks to wait {s} seconds before trying again."
             )),
             (
-                "AUTH_KEY_UNREGISTERED" | "SESSION_REVOKED" | "SESSION_EXPIRED" | "USER_DEACTIVATED"
-                | "USER_DEACTIVATED_BAN" | "AUTH_KEY_INVALID",
+                "AUTH_KEY_UNREGISTERED"
+                | "SESSION_REVOKED"
+                | "SESSION_EXPIRED"
+                | "USER_DEACTIVATED"
+                | "USER_DEACTIVATED_BAN"
+                | "AUTH_KEY_INVALID",
                 _,
             ) => Some("The PC's Telegram login has ended. Log in again in MPGram Home.".into()),
             _ => None,
@@ -185,6 +189,7 @@ impl From<RpcError> for ApiError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::*;
 
@@ -210,10 +215,16 @@ mod tests {
 
     #[test]
     fn messages_the_client_recognises_are_exact() {
-        assert_eq!(ApiError::UnsupportedVersion.to_string(), "Unsupported API version");
+        assert_eq!(
+            ApiError::UnsupportedVersion.to_string(),
+            "Unsupported API version"
+        );
         assert_eq!(ApiError::LoginDisabled.to_string(), "Login API is disabled");
         assert_eq!(ApiError::ApiDisabled.to_string(), "API is disabled");
-        assert_eq!(ApiError::WrongInstancePassword.to_string(), "Wrong instance password");
+        assert_eq!(
+            ApiError::WrongInstancePassword.to_string(),
+            "Wrong instance password"
+        );
         assert_eq!(
             ApiError::InstancePasswordRequired.to_string(),
             "Instance password is required"
@@ -237,7 +248,10 @@ mod tests {
             r#"{"error":{"message":"Unhandled exception: FLOOD_WAIT_30","stack_trace":"Telegram asks to wait 30 seconds before trying again."}}"#
         );
         let e = ApiError::from(RpcError::parse(400, "PEER_ID_INVALID"));
-        assert_eq!(body(&e), r#"{"error":{"message":"Unhandled exception: PEER_ID_INVALID"}}"#);
+        assert_eq!(
+            body(&e),
+            r#"{"error":{"message":"Unhandled exception: PEER_ID_INVALID"}}"#
+        );
     }
 
     #[test]
@@ -281,7 +295,11 @@ mod tests {
         for e in &all {
             let s = e.status();
             assert!(s != 502 && s != 504, "{e:?}");
-            assert_eq!(s == 401, matches!(e, ApiError::InvalidAuthorization), "{e:?}");
+            assert_eq!(
+                s == 401,
+                matches!(e, ApiError::InvalidAuthorization),
+                "{e:?}"
+            );
         }
     }
 

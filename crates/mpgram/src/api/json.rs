@@ -391,7 +391,7 @@ fn write_php_float(out: &mut String, f: f64) {
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
     // php_gcvt's `decpt`: value = 0.DIGITS × 10^decpt.
     let decpt = exp + 1;
-    if decpt < -3 || decpt > 17 {
+    if !(-3..=17).contains(&decpt) {
         let (first, rest) = digits.split_at(1);
         out.push_str(first);
         out.push('.');
@@ -421,6 +421,7 @@ fn write_php_float(out: &mut String, f: f64) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -454,7 +455,10 @@ mod tests {
             .flag("p", false)
             .flag("k", true)
             .insert("out", false);
-        assert_eq!(ascii(o), r#"{"id":"555000111","fn":null,"k":true,"out":false}"#);
+        assert_eq!(
+            ascii(o),
+            r#"{"id":"555000111","fn":null,"k":true,"out":false}"#
+        );
     }
 
     #[test]
@@ -472,7 +476,10 @@ mod tests {
 
     #[test]
     fn non_ascii_is_lowercase_utf16_escapes_by_default() {
-        assert_eq!(ascii("Привет 😀"), r#""\u043f\u0440\u0438\u0432\u0435\u0442 \ud83d\ude00""#);
+        assert_eq!(
+            ascii("Привет 😀"),
+            r#""\u041f\u0440\u0438\u0432\u0435\u0442 \ud83d\ude00""#
+        );
         assert_eq!(ascii("é€"), r#""\u00e9\u20ac""#);
     }
 
@@ -491,7 +498,10 @@ mod tests {
         assert_eq!(ascii("a\"b\\c"), r#""a\"b\\c""#);
         assert_eq!(ascii("\n\r\t"), r#""\n\r\t""#);
         // \b and \f in their \u form: the stream parser misreads the short escapes.
-        assert_eq!(ascii("\u{8}\u{c}\u{0}\u{1f}"), r#""\u0008\u000c\u0000\u001f""#);
+        assert_eq!(
+            ascii("\u{8}\u{c}\u{0}\u{1f}"),
+            r#""\u0008\u000c\u0000\u001f""#
+        );
         assert_eq!(ascii("\u{7f}<>&'"), "\"\u{7f}<>&'\"");
         assert!(!ascii("\\").contains("u005c"));
     }
@@ -515,7 +525,10 @@ mod tests {
     #[test]
     fn pretty_print_matches_php_layout() {
         let o = Object::new()
-            .with("res", vec![Value::from(1), Object::new().with("a", "b").into()])
+            .with(
+                "res",
+                vec![Value::from(1), Object::new().with("a", "b").into()],
+            )
             .with("x", Value::Null);
         let pretty = Encoding {
             unicode: false,
@@ -598,7 +611,7 @@ mod tests {
         }
     }
 
-    /// serde_json reads `-0`/`1` as integers where we wrote a float; compare numbers by value.
+    /// `serde_json` reads `-0`/`1` as integers where we wrote a float; compare numbers by value.
     fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         use serde_json::Value as J;
         match (a, b) {

@@ -1,4 +1,4 @@
-//! The MPGram API protocol: everything common to all methods, with no Telegram dependency.
+//! The API protocol (`api.php`): everything common to all methods, with no Telegram dependency.
 //!
 //! - [`params`]: parameters from query, urlencoded and multipart bodies, with typed getters;
 //! - [`version`]: the `v` parameter and every version gate;

@@ -48,7 +48,7 @@ pub struct UploadedFile {
 pub struct Params {
     values: HashMap<String, String>,
     /// At least one GET or POST text parameter: the cookie and files do not count (§4 step 3).
-    has_request_params: bool,
+    any_request_param: bool,
     file: Option<UploadedFile>,
 }
 
@@ -65,21 +65,21 @@ impl Params {
     pub fn parse(input: &RequestInput<'_>) -> Self {
         let mut params = Params::default();
         for (k, v) in parse_urlencoded(input.query.as_bytes()) {
-            params.has_request_params = true;
+            params.any_request_param = true;
             params.values.insert(k, v);
         }
         if !input.body.is_empty() {
             match body_kind(input.content_type) {
                 BodyKind::UrlEncoded => {
                     for (k, v) in parse_urlencoded(input.body) {
-                        params.has_request_params = true;
+                        params.any_request_param = true;
                         params.values.insert(k, v);
                     }
                 }
                 BodyKind::Multipart(boundary) => {
                     let (fields, file) = parse_multipart(boundary, input.body);
                     for (k, v) in fields {
-                        params.has_request_params = true;
+                        params.any_request_param = true;
                         params.values.insert(k, v);
                     }
                     params.file = file;
@@ -99,7 +99,7 @@ impl Params {
     ) -> Self {
         let mut params = Params::default();
         for (k, v) in pairs {
-            params.has_request_params = true;
+            params.any_request_param = true;
             params.values.insert(k.into(), v.into());
         }
         params
@@ -108,7 +108,7 @@ impl Params {
     /// Pipeline steps 3, 5, 6, 7 in the reference's order: some parameter, `method` set, `v`
     /// non-empty, `v` in range.
     pub fn method_and_version(&self) -> Result<(&str, ApiVersion), ApiError> {
-        if !self.has_request_params {
+        if !self.any_request_param {
             return Err(ApiError::NoParameters);
         }
         let method = self.get("method").ok_or(ApiError::NoMethod)?;
@@ -442,6 +442,7 @@ pub fn lenient_int(s: &str) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -455,7 +456,8 @@ mod tests {
         }
     }
 
-    const J2ME_CT: &str = "multipart/form-data; charset=UTF-8; boundary=---------------------------12345678901";
+    const J2ME_CT: &str =
+        "multipart/form-data; charset=UTF-8; boundary=---------------------------12345678901";
     const B: &str = "---------------------------12345678901";
 
     #[test]
@@ -522,7 +524,11 @@ mod tests {
         let body = format!(
             "--{B}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nПривет 😀\r\n--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"фото.jpg\"\r\n\r\n\x01\x02\x03\r\n--{B}--"
         );
-        let p = Params::parse(&input("v=12&method=sendMedia&peer=5&r=1", Some(J2ME_CT), body.as_bytes()));
+        let p = Params::parse(&input(
+            "v=12&method=sendMedia&peer=5&r=1",
+            Some(J2ME_CT),
+            body.as_bytes(),
+        ));
         assert_eq!(p.get("text"), Some("Привет 😀"));
         assert_eq!(p.get("method"), Some("sendMedia"));
         let f = p.file().expect("file part");
@@ -533,15 +539,29 @@ mod tests {
 
     #[test]
     fn multipart_text_overrides_query_and_empty_text_is_set() {
-        let body = format!("--{B}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--{B}--\r\n");
-        let p = Params::parse(&input("text=old&v=12&method=sendMessage", Some(J2ME_CT), body.as_bytes()));
+        let body = format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--{B}--\r\n"
+        );
+        let p = Params::parse(&input(
+            "text=old&v=12&method=sendMessage",
+            Some(J2ME_CT),
+            body.as_bytes(),
+        ));
         assert_eq!(p.get("text"), Some(""));
     }
 
     #[test]
     fn multipart_with_zero_parts_or_garbage_keeps_query_params() {
-        for body in [format!("--{B}--"), "garbage".to_owned(), format!("--{B}\r\nbroken")] {
-            let p = Params::parse(&input("v=12&method=sendMessage&peer=1", Some(J2ME_CT), body.as_bytes()));
+        for body in [
+            format!("--{B}--"),
+            "garbage".to_owned(),
+            format!("--{B}\r\nbroken"),
+        ] {
+            let p = Params::parse(&input(
+                "v=12&method=sendMessage&peer=1",
+                Some(J2ME_CT),
+                body.as_bytes(),
+            ));
             assert_eq!(p.get("peer"), Some("1"), "{body:?}");
             assert!(p.file().is_none());
         }
