@@ -1,0 +1,683 @@
+//! Request parameters (`protocol.md` §2): query string, urlencoded or multipart POST body, and
+//! the `user` cookie, merged with the reference's precedence, plus typed getters that produce the
+//! spec's errors.
+//!
+//! Text values are decoded leniently: the J2ME client percent-encodes characters outside the BMP
+//! as two encoded surrogates (CESU-8, `client-j2me.md` §3.3), which we join back into the real
+//! code point; other invalid bytes become U+FFFD. Nothing here ever fails the request: a broken
+//! body is treated like PHP treats it, as parameters that are not there.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use percent_encoding::percent_decode;
+
+use super::error::ApiError;
+use super::json::Encoding;
+use super::version::ApiVersion;
+
+/// The parts of an HTTP request that parameters come from. Pass an empty `body` for anything but
+/// `POST` (PHP parses only POST bodies).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestInput<'a> {
+    /// The raw query string, without `?`.
+    pub query: &'a str,
+    /// The `Content-Type` header of the request.
+    pub content_type: Option<&'a str>,
+    /// The whole request body (already de-chunked and size-limited by the server).
+    pub body: &'a [u8],
+    /// The `Cookie` header, if any.
+    pub cookie: Option<&'a str>,
+}
+
+/// A multipart part with a file name, named `file` (the only upload the send methods read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The client's file name (raw UTF-8 on J2ME), decoded leniently.
+    pub file_name: String,
+    pub content_type: Option<String>,
+    pub data: Bytes,
+}
+
+/// The merged parameter table (`PARAMS` of the reference).
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    values: HashMap<String, String>,
+    /// At least one GET or POST text parameter: the cookie and files do not count (§4 step 3).
+    any_request_param: bool,
+    file: Option<UploadedFile>,
+}
+
+/// Body content types we parse; anything else (JSON, …) is ignored like PHP does.
+enum BodyKind {
+    UrlEncoded,
+    Multipart(String),
+    Other,
+}
+
+impl Params {
+    /// Builds the table: query, then body parameters replacing same-named query ones, then the
+    /// `user` cookie replacing any `user` parameter.
+    pub fn parse(input: &RequestInput<'_>) -> Self {
+        let mut params = Params::default();
+        for (k, v) in parse_urlencoded(input.query.as_bytes()) {
+            params.any_request_param = true;
+            params.values.insert(k, v);
+        }
+        if !input.body.is_empty() {
+            match body_kind(input.content_type) {
+                BodyKind::UrlEncoded => {
+                    for (k, v) in parse_urlencoded(input.body) {
+                        params.any_request_param = true;
+                        params.values.insert(k, v);
+                    }
+                }
+                BodyKind::Multipart(boundary) => {
+                    let (fields, file) = parse_multipart(boundary, input.body);
+                    for (k, v) in fields {
+                        params.any_request_param = true;
+                        params.values.insert(k, v);
+                    }
+                    params.file = file;
+                }
+                BodyKind::Other => {}
+            }
+        }
+        if let Some(user) = input.cookie.and_then(|c| cookie_value(c, "user")) {
+            params.values.insert("user".to_owned(), user);
+        }
+        params
+    }
+
+    /// Builds a table from name/value pairs (tests and internal calls).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut params = Params::default();
+        for (k, v) in pairs {
+            params.any_request_param = true;
+            params.values.insert(k.into(), v.into());
+        }
+        params
+    }
+
+    /// Pipeline steps 3, 5, 6, 7 in the reference's order: some parameter, `method` set, `v`
+    /// non-empty, `v` in range.
+    pub fn method_and_version(&self) -> Result<(&str, ApiVersion), ApiError> {
+        if !self.any_request_param {
+            return Err(ApiError::NoParameters);
+        }
+        let method = self.get("method").ok_or(ApiError::NoMethod)?;
+        let version = ApiVersion::from_param(self.get("v"))?;
+        Ok((method, version))
+    }
+
+    /// The value if the parameter is *set* (present, even empty).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// *set*: present, even with an empty value.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// The value if the parameter is *non-empty*: present and neither `""` nor `"0"`.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty() && *v != "0")
+    }
+
+    /// An on/off flag (`read`, `media`, `text`, …): on when *non-empty* (`media=false` is on).
+    pub fn flag(&self, name: &str) -> bool {
+        self.non_empty(name).is_some()
+    }
+
+    /// A required parameter checked with *non-empty* (`Required parameter '<name>' is not set`).
+    pub fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.non_empty(name)
+            .ok_or_else(|| ApiError::MissingParam(name.to_owned()))
+    }
+
+    /// A required parameter checked only with *set* (the empty string passes).
+    pub fn required_set(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .ok_or_else(|| ApiError::MissingParam(name.to_owned()))
+    }
+
+    /// A declared integer parameter (`offset_id`, `limit`, …, §2.3): `None` when absent; must be
+    /// PHP-numeric (`Given parameter '<name>' is not integer`), then truncated (`"1.9"` → 1).
+    pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => numeric(v, false)
+                .map(Some)
+                .ok_or_else(|| ApiError::NotInteger(name.to_owned())),
+        }
+    }
+
+    /// [`Params::int`] with a default for an absent parameter.
+    pub fn int_or(&self, name: &str, default: i64) -> Result<i64, ApiError> {
+        Ok(self.int(name)?.unwrap_or(default))
+    }
+
+    /// Other numbers (`peer`, `id`, `max`, …): PHP's lenient `(int)` cast, `None` when absent.
+    pub fn lenient(&self, name: &str) -> Option<i64> {
+        self.get(name).map(lenient_int)
+    }
+
+    /// The `user` token as a parameter (cookie > POST > GET); see [`super::auth`] for the header.
+    pub fn user(&self) -> Option<&str> {
+        self.get("user")
+    }
+
+    /// The uploaded `file` part of a multipart POST.
+    pub fn file(&self) -> Option<&UploadedFile> {
+        self.file.as_ref()
+    }
+
+    /// `fields` (the reference's `checkField`): without `fields`, every default part (all but
+    /// `raw`); with it, only the listed names (exact, comma-separated, no trimming).
+    pub fn selects(&self, part: &str) -> bool {
+        match self.get("fields") {
+            None => part != "raw",
+            Some(list) => list.split(',').any(|p| p == part),
+        }
+    }
+
+    /// Whether to produce the `users`/`chats` map `part`: `exclude_peers` (if set) wins over
+    /// `fields`.
+    pub fn selects_peers(&self, part: &str) -> bool {
+        !self.is_set("exclude_peers") && self.selects(part)
+    }
+
+    /// JSON encoding for the answer: raw UTF-8 if the `X-mpgram-unicode` header is present or
+    /// `utf` is set; pretty if `pretty` is set.
+    pub fn encoding(&self, unicode_header_present: bool) -> Encoding {
+        Encoding {
+            unicode: unicode_header_present || self.is_set("utf"),
+            pretty: self.is_set("pretty"),
+        }
+    }
+}
+
+fn body_kind(content_type: Option<&str>) -> BodyKind {
+    let Some(ct) = content_type else {
+        return BodyKind::Other;
+    };
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        BodyKind::UrlEncoded
+    } else if essence.eq_ignore_ascii_case("multipart/form-data") {
+        match multer::parse_boundary(ct) {
+            Ok(b) => BodyKind::Multipart(b),
+            Err(_) => BodyKind::Other,
+        }
+    } else {
+        BodyKind::Other
+    }
+}
+
+/// `a=1&b=x+y&c` → `[("a","1"),("b","x y"),("c","")]`. Duplicates are returned in order; the caller's
+/// map keeps the last (PHP). Pieces with an empty name are dropped (PHP does the same).
+pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, String)> {
+    input
+        .split(|&b| b == b'&')
+        .filter(|piece| !piece.is_empty())
+        .filter_map(|piece| {
+            let (k, v) = match piece.iter().position(|&b| b == b'=') {
+                Some(i) => (&piece[..i], &piece[i + 1..]),
+                None => (piece, &b""[..]),
+            };
+            let k = form_decode(k);
+            (!k.is_empty()).then(|| (k, form_decode(v)))
+        })
+        .collect()
+}
+
+/// `+` is a space, then percent-decoding, then lenient UTF-8/CESU-8.
+fn form_decode(raw: &[u8]) -> String {
+    let plus_fixed: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let bytes: Vec<u8> = percent_decode(&plus_fixed).collect();
+    decode_text(&bytes)
+}
+
+/// Decodes UTF-8, joining CESU-8 surrogate pairs (`ED A0 BD ED B8 80` → 😀, what the J2ME client
+/// sends for emoji) and replacing anything else invalid with U+FFFD.
+pub fn decode_text(bytes: &[u8]) -> String {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (valid, bad) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                if let Some(c) = cesu_pair(bad) {
+                    out.push(c);
+                    rest = &bad[6..];
+                } else if is_encoded_surrogate(bad) {
+                    // A lone surrogate: one replacement for its three bytes.
+                    out.push('\u{FFFD}');
+                    rest = &bad[3..];
+                } else {
+                    out.push('\u{FFFD}');
+                    let skip = e.error_len().unwrap_or(bad.len()).max(1);
+                    rest = &bad[skip.min(bad.len())..];
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_encoded_surrogate(b: &[u8]) -> bool {
+    b.len() >= 3 && b[0] == 0xED && (0xA0..=0xBF).contains(&b[1]) && (0x80..=0xBF).contains(&b[2])
+}
+
+fn cesu_pair(b: &[u8]) -> Option<char> {
+    if b.len() < 6 || !is_encoded_surrogate(b) || !is_encoded_surrogate(&b[3..]) {
+        return None;
+    }
+    let unit = |s: &[u8]| 0xD000 | (u32::from(s[1] & 0x3F) << 6) | u32::from(s[2] & 0x3F);
+    let (hi, lo) = (unit(b), unit(&b[3..]));
+    if !(0xD800..0xDC00).contains(&hi) || !(0xDC00..0xE000).contains(&lo) {
+        return None;
+    }
+    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+}
+
+/// The first cookie named `name` (PHP keeps the first of duplicates), URL-decoded like PHP does.
+fn cookie_value(header: &str, name: &str) -> Option<String> {
+    header.split(';').find_map(|pair| {
+        let (k, v) = pair.trim_start().split_once('=')?;
+        (k.trim_end() == name).then(|| form_decode(v.trim().as_bytes()))
+    })
+}
+
+/// Text fields and the `file` upload of a multipart body. Parsing stops quietly at the first
+/// malformed part, keeping what came before (PHP keeps what it could parse too).
+fn parse_multipart(boundary: String, body: &[u8]) -> (Vec<(String, String)>, Option<UploadedFile>) {
+    let body = Bytes::copy_from_slice(body);
+    let stream = futures_util::stream::iter([Ok::<Bytes, Infallible>(body)]);
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let work = async move {
+        let mut fields = Vec::new();
+        let mut file = None;
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::debug!("multipart body cut short: {e}");
+                    break;
+                }
+            };
+            let Some(name) = field.name().map(str::to_owned) else {
+                continue;
+            };
+            let file_name = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(ToString::to_string);
+            let data = match field.bytes().await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::debug!("multipart part unreadable: {e}");
+                    break;
+                }
+            };
+            match file_name {
+                Some(file_name) if name == "file" => {
+                    file = Some(UploadedFile {
+                        file_name,
+                        content_type,
+                        data,
+                    });
+                }
+                Some(_) => {}
+                None => fields.push((name, decode_text(&data))),
+            }
+        }
+        (fields, file)
+    };
+    poll_ready(work).unwrap_or_default()
+}
+
+/// Runs a future that never waits: the multipart stream is a single in-memory chunk, so every
+/// poll inside multer is immediately ready. `None` if it ever pended (it would never wake).
+fn poll_ready<F: Future>(fut: F) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
+
+/// PHP's `is_numeric` + `(int)` (strict) or `(int)` alone (lenient, longest numeric prefix).
+/// Returns `None` in strict mode when the whole string is not numeric.
+fn numeric(s: &str, lenient: bool) -> Option<i64> {
+    const WS: &[u8] = b" \t\n\r\x0b\x0c";
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && WS.contains(&b[i]) {
+        i += 1;
+    }
+    let start = i;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut is_float = false;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        let mut j = i + 1;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        frac_digits = j - i - 1;
+        if int_digits + frac_digits > 0 {
+            is_float = true;
+            i = j;
+        }
+    }
+    if int_digits + frac_digits == 0 {
+        return if lenient { Some(0) } else { None };
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        let exp_start = j;
+        while j < b.len() && b[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j > exp_start {
+            is_float = true;
+            i = j;
+        }
+    }
+    let end = i;
+    if !lenient {
+        // PHP 8 allows trailing whitespace only.
+        if !b[end..].iter().all(|c| WS.contains(c)) {
+            return None;
+        }
+    }
+    let text = &s[start..end];
+    if !is_float {
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(n);
+        }
+    }
+    // Fractions, exponents and integer overflow go through a double and saturate, as PHP's
+    // `zend_dval_to_lval_cap`; infinity becomes 0 like there.
+    let f: f64 = text.parse().unwrap_or(0.0);
+    Some(if f.is_finite() { f as i64 } else { 0 })
+}
+
+/// PHP's `is_numeric`.
+pub fn is_php_numeric(s: &str) -> bool {
+    numeric(s, false).is_some()
+}
+
+/// PHP's `(int)` cast of a string: `"7abc"` → 7, `"abc"` → 0, `"1e3"` → 1000, `" -5"` → -5.
+pub fn lenient_int(s: &str) -> i64 {
+    numeric(s, true).unwrap_or(0)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input<'a>(query: &'a str, ct: Option<&'a str>, body: &'a [u8]) -> RequestInput<'a> {
+        RequestInput {
+            query,
+            content_type: ct,
+            body,
+            cookie: None,
+        }
+    }
+
+    const J2ME_CT: &str =
+        "multipart/form-data; charset=UTF-8; boundary=---------------------------12345678901";
+    const B: &str = "---------------------------12345678901";
+
+    #[test]
+    fn query_parameters_decode_plus_percent_and_bare_keys() {
+        let p = Params::parse(&input("v=12&method=getDialogs&q=a+b%20c&a&e=", None, b""));
+        assert_eq!(p.get("q"), Some("a b c"));
+        assert_eq!(p.get("a"), Some(""));
+        assert!(p.is_set("e"));
+        assert_eq!(p.method_and_version().unwrap().0, "getDialogs");
+    }
+
+    #[test]
+    fn cesu8_emoji_from_the_j2me_client_decodes_to_the_real_code_point() {
+        let p = Params::parse(&input("text=hi%20%ED%A0%BD%ED%B8%80", None, b""));
+        assert_eq!(p.get("text"), Some("hi 😀"));
+        let p = Params::parse(&input("text=%ED%A0%BDx%FF", None, b""));
+        assert_eq!(p.get("text"), Some("\u{FFFD}x\u{FFFD}"));
+    }
+
+    #[test]
+    fn last_duplicate_wins_and_body_beats_query_and_cookie_beats_all() {
+        let p = Params::parse(&RequestInput {
+            query: "peer=1&peer=2&user=fromquery&text=q",
+            content_type: Some("application/x-www-form-urlencoded"),
+            body: b"text=body&user=frombody",
+            cookie: Some("lang=en; user=fromcookie; user=second"),
+        });
+        assert_eq!(p.get("peer"), Some("2"));
+        assert_eq!(p.get("text"), Some("body"));
+        assert_eq!(p.user(), Some("fromcookie"));
+    }
+
+    #[test]
+    fn cookie_alone_does_not_count_as_a_parameter() {
+        let p = Params::parse(&RequestInput {
+            cookie: Some("user=abc"),
+            ..RequestInput::default()
+        });
+        assert_eq!(p.method_and_version().unwrap_err(), ApiError::NoParameters);
+        assert_eq!(p.user(), Some("abc"));
+    }
+
+    #[test]
+    fn pipeline_order_method_before_v() {
+        let p = Params::from_pairs([("v", "12")]);
+        assert_eq!(p.method_and_version().unwrap_err(), ApiError::NoMethod);
+        let p = Params::from_pairs([("method", "me")]);
+        assert_eq!(
+            p.method_and_version().unwrap_err(),
+            ApiError::MissingParam("v".into())
+        );
+        let p = Params::from_pairs([("method", ""), ("v", "12")]);
+        assert_eq!(p.method_and_version().unwrap().0, "");
+    }
+
+    #[test]
+    fn json_bodies_are_ignored() {
+        let p = Params::parse(&input("", Some("application/json"), br#"{"method":"me"}"#));
+        assert!(!p.is_set("method"));
+    }
+
+    #[test]
+    fn j2me_multipart_send_with_text_and_file() {
+        let body = format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nПривет 😀\r\n--{B}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"фото.jpg\"\r\n\r\n\x01\x02\x03\r\n--{B}--"
+        );
+        let p = Params::parse(&input(
+            "v=12&method=sendMedia&peer=5&r=1",
+            Some(J2ME_CT),
+            body.as_bytes(),
+        ));
+        assert_eq!(p.get("text"), Some("Привет 😀"));
+        assert_eq!(p.get("method"), Some("sendMedia"));
+        let f = p.file().expect("file part");
+        assert_eq!(f.file_name, "фото.jpg");
+        assert_eq!(&f.data[..], b"\x01\x02\x03");
+        assert_eq!(f.content_type, None);
+    }
+
+    #[test]
+    fn multipart_text_overrides_query_and_empty_text_is_set() {
+        let body = format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n\r\n--{B}--\r\n"
+        );
+        let p = Params::parse(&input(
+            "text=old&v=12&method=sendMessage",
+            Some(J2ME_CT),
+            body.as_bytes(),
+        ));
+        assert_eq!(p.get("text"), Some(""));
+    }
+
+    #[test]
+    fn multipart_with_zero_parts_or_garbage_keeps_query_params() {
+        for body in [
+            format!("--{B}--"),
+            "garbage".to_owned(),
+            format!("--{B}\r\nbroken"),
+        ] {
+            let p = Params::parse(&input(
+                "v=12&method=sendMessage&peer=1",
+                Some(J2ME_CT),
+                body.as_bytes(),
+            ));
+            assert_eq!(p.get("peer"), Some("1"), "{body:?}");
+            assert!(p.file().is_none());
+        }
+    }
+
+    #[test]
+    fn non_empty_and_flags_follow_php_empty() {
+        let p = Params::from_pairs([("read", "0"), ("media", "false"), ("peer", ""), ("x", "00")]);
+        assert!(!p.flag("read"));
+        assert!(p.flag("media"));
+        assert!(p.is_set("peer") && !p.flag("peer"));
+        assert!(p.flag("x"));
+        assert_eq!(
+            p.required("peer").unwrap_err().to_string(),
+            "Required parameter 'peer' is not set"
+        );
+        assert_eq!(p.required_set("peer"), Ok(""));
+        assert!(p.required_set("id").is_err());
+    }
+
+    #[test]
+    fn integer_parameters_follow_is_numeric_then_truncate() {
+        let p = Params::from_pairs([
+            ("a", "1.9"),
+            ("b", "1e3"),
+            ("c", " 42 "),
+            ("d", "7abc"),
+            ("e", ""),
+            ("f", "-10"),
+            ("g", "99999999999999999999"),
+            ("h", "."),
+            ("i", ".5"),
+            ("j", "0x1A"),
+        ]);
+        assert_eq!(p.int("a"), Ok(Some(1)));
+        assert_eq!(p.int("b"), Ok(Some(1000)));
+        assert_eq!(p.int("c"), Ok(Some(42)));
+        assert_eq!(
+            p.int("d").unwrap_err().to_string(),
+            "Given parameter 'd' is not integer"
+        );
+        assert!(p.int("e").is_err());
+        assert_eq!(p.int("f"), Ok(Some(-10)));
+        assert_eq!(p.int("g"), Ok(Some(i64::MAX)));
+        assert!(p.int("h").is_err());
+        assert_eq!(p.int("i"), Ok(Some(0)));
+        assert!(p.int("j").is_err());
+        assert_eq!(p.int("missing"), Ok(None));
+        assert_eq!(p.int_or("missing", 100), Ok(100));
+    }
+
+    #[test]
+    fn lenient_cast_is_phps_int_cast() {
+        assert_eq!(lenient_int("7abc"), 7);
+        assert_eq!(lenient_int("abc"), 0);
+        assert_eq!(lenient_int("1e3"), 1000);
+        assert_eq!(lenient_int("1e3x"), 1000);
+        assert_eq!(lenient_int("  -5"), -5);
+        assert_eq!(lenient_int("-1001234567890"), -1_001_234_567_890);
+        assert_eq!(lenient_int("1e"), 1);
+        assert_eq!(lenient_int("1e999"), 0);
+        assert_eq!(lenient_int(""), 0);
+    }
+
+    #[test]
+    fn fields_and_exclude_peers() {
+        let none = Params::from_pairs([("method", "getHistory")]);
+        assert!(none.selects("messages") && none.selects("status") && !none.selects("raw"));
+        let some = Params::from_pairs([("fields", "status,raw")]);
+        assert!(some.selects("status") && some.selects("raw") && !some.selects("messages"));
+        let spaced = Params::from_pairs([("fields", "users, chats")]);
+        assert!(spaced.selects("users") && !spaced.selects("chats"));
+        let ex = Params::from_pairs([("fields", "users"), ("exclude_peers", "")]);
+        assert!(!ex.selects_peers("users"));
+    }
+
+    #[test]
+    fn encoding_from_header_or_utf_and_pretty() {
+        let p = Params::from_pairs([("utf", "")]);
+        assert_eq!(p.encoding(false), Encoding::UNICODE);
+        let p = Params::from_pairs([("pretty", "0")]);
+        assert!(p.encoding(false).pretty);
+        assert_eq!(Params::default().encoding(true), Encoding::UNICODE);
+        assert_eq!(Params::default().encoding(false), Encoding::ASCII);
+    }
+
+    proptest! {
+        #[test]
+        fn any_query_or_body_never_panics(query in ".{0,64}", body in prop::collection::vec(any::<u8>(), 0..256), ct in prop_oneof![
+            Just(J2ME_CT.to_owned()),
+            Just("application/x-www-form-urlencoded".to_owned()),
+            ".{0,40}",
+        ]) {
+            let p = Params::parse(&RequestInput { query: &query, content_type: Some(&ct), body: &body, cookie: Some(&query) });
+            let _ = p.method_and_version();
+        }
+
+        #[test]
+        fn percent_encoded_text_round_trips(text in ".{0,40}") {
+            let enc: String = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).collect();
+            let p = Params::parse(&input(&format!("text={enc}"), None, b""));
+            prop_assert_eq!(p.get("text"), Some(text.as_str()));
+        }
+
+        #[test]
+        fn cesu8_encoding_of_any_text_round_trips(text in ".{0,20}") {
+            // What MP.appendUrl does: every UTF-16 unit above U+07FF as 3 bytes.
+            let mut bytes = Vec::new();
+            for unit in text.encode_utf16() {
+                match unit {
+                    0..=0x7f => bytes.push(unit as u8),
+                    0x80..=0x7ff => bytes.extend([0xC0 | (unit >> 6) as u8, 0x80 | (unit & 0x3F) as u8]),
+                    _ => bytes.extend([0xE0 | (unit >> 12) as u8, 0x80 | ((unit >> 6) & 0x3F) as u8, 0x80 | (unit & 0x3F) as u8]),
+                }
+            }
+            prop_assert_eq!(decode_text(&bytes), text);
+        }
+    }
+}
