@@ -5,3 +5,4 @@
 pub mod api;
 pub mod media;
 pub mod store;
+pub mod telegram;

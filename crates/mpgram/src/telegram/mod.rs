@@ -1,0 +1,184 @@
+//! The Telegram gateway: one [`Account`] that the MPGram API, the desktop window and the CLI
+//! share. The real `grammers-client` underneath; in tests and the demo it talks to fakegram.
+//!
+//! Peers: MPGram peer ids are the bot-API ids grammers already uses
+//! (`PeerId::from_bot_api_dialog_id`); access hashes come from the session's peer cache, so
+//! turning a known id into an input peer costs no round trip.
+
+pub mod error;
+pub mod login;
+pub mod session;
+mod updates;
+
+use std::sync::Arc;
+
+use grammers_client::Client;
+use grammers_mtsender::{ConnectionParams, SenderPool};
+use grammers_session::types::{PeerId, PeerInfo};
+use grammers_session::Session;
+use grammers_tl_types::{self as tl, RemoteCall};
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+pub use error::TelegramError;
+pub use session::{PersistentSession, StoredSession};
+pub use updates::UpdateBatch;
+
+/// Telegram API credentials (<https://my.telegram.org>); fakegram accepts any.
+#[derive(Debug, Clone)]
+pub struct ApiCredentials {
+    pub api_id: i32,
+    pub api_hash: String,
+}
+
+impl ApiCredentials {
+    /// Credentials built into this binary (`MPGRAM_API_ID`/`MPGRAM_API_HASH` at build time).
+    pub fn built_in() -> Option<Self> {
+        let id = option_env!("MPGRAM_API_ID")?.parse().ok()?;
+        let hash = option_env!("MPGRAM_API_HASH")?;
+        Some(Self {
+            api_id: id,
+            api_hash: hash.to_owned(),
+        })
+    }
+}
+
+struct Inner {
+    client: Client,
+    session: Arc<PersistentSession>,
+    credentials: ApiCredentials,
+    updates: broadcast::Sender<Arc<UpdateBatch>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.client.disconnect();
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// A Telegram account connection. Cheap to clone.
+#[derive(Clone)]
+pub struct Account(Arc<Inner>);
+
+/// How many update batches a slow subscriber may fall behind before it misses some.
+const UPDATE_BUFFER: usize = 1024;
+
+impl Account {
+    /// Connects with a stored session (or [`StoredSession::fresh`] for a new login).
+    /// Must be called inside a tokio runtime.
+    pub fn start(stored: StoredSession, credentials: ApiCredentials) -> Self {
+        Self::start_with(stored, credentials, ConnectionParams::default())
+    }
+
+    pub fn start_with(
+        stored: StoredSession,
+        credentials: ApiCredentials,
+        params: ConnectionParams,
+    ) -> Self {
+        let session = Arc::new(PersistentSession::new(stored));
+        let pool = SenderPool::with_configuration(Arc::clone(&session), credentials.api_id, params);
+        let client = Client::new(pool.handle.clone());
+        let runner = tokio::spawn(pool.runner.run());
+        let (tx, _) = broadcast::channel(UPDATE_BUFFER);
+        let pump = updates::spawn(pool.handle, pool.updates, Arc::clone(&session), tx.clone());
+        Self(Arc::new(Inner {
+            client,
+            session,
+            credentials,
+            updates: tx,
+            tasks: vec![runner, pump],
+        }))
+    }
+
+    /// The grammers client, for its high-level helpers (downloads, uploads).
+    pub fn client(&self) -> &Client {
+        &self.0.client
+    }
+
+    pub fn credentials(&self) -> &ApiCredentials {
+        &self.0.credentials
+    }
+
+    pub fn session(&self) -> &Arc<PersistentSession> {
+        &self.0.session
+    }
+
+    /// One raw Telegram call; the users and chats it returns should be passed to
+    /// [`Account::cache_peers`] by the caller that knows the answer's shape.
+    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, TelegramError> {
+        Ok(self.0.client.invoke(request).await?)
+    }
+
+    /// Remembers access hashes of users and chats seen in an answer.
+    pub async fn cache_peers(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) {
+        let infos: Vec<PeerInfo> = users
+            .iter()
+            .cloned()
+            .map(PeerInfo::from)
+            .chain(chats.iter().cloned().map(PeerInfo::from))
+            .collect();
+        // Our session never fails.
+        let _ = self.0.session.cache_peers(infos).await;
+    }
+
+    /// The input peer for an MPGram peer id, from the cache (no round trip).
+    pub fn input_peer(&self, mpgram_id: i64) -> Option<tl::enums::InputPeer> {
+        let id = PeerId::from_bot_api_dialog_id(mpgram_id)?;
+        let info = self.0.session.cached_peer(id)?;
+        let auth = info.auth()?;
+        Some(grammers_session::types::PeerRef { id, auth }.into())
+    }
+
+    pub fn input_user(&self, mpgram_id: i64) -> Option<tl::enums::InputUser> {
+        let id = PeerId::user(mpgram_id)?;
+        let auth = self.0.session.cached_peer(id)?.auth()?;
+        Some(grammers_session::types::PeerRef { id, auth }.into())
+    }
+
+    pub fn input_channel(&self, mpgram_id: i64) -> Option<tl::enums::InputChannel> {
+        let id = PeerId::from_bot_api_dialog_id(mpgram_id)?;
+        let auth = self.0.session.cached_peer(id)?.auth()?;
+        Some(grammers_session::types::PeerRef { id, auth }.into())
+    }
+
+    /// Live updates with the users and chats they mention. Each subscriber gets every
+    /// batch from the moment it subscribes.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<UpdateBatch>> {
+        self.0.updates.subscribe()
+    }
+
+    /// Whether the session is logged in (asks Telegram).
+    pub async fn is_authorized(&self) -> Result<bool, TelegramError> {
+        Ok(self.0.client.is_authorized().await?)
+    }
+
+    /// The logged-in user.
+    pub async fn me(&self) -> Result<tl::types::User, TelegramError> {
+        let users = self
+            .invoke(&tl::functions::users::GetUsers {
+                id: vec![tl::enums::InputUser::UserSelf],
+            })
+            .await?;
+        match users.into_iter().next() {
+            Some(tl::enums::User::User(u)) => Ok(u),
+            _ => Err(TelegramError::LoggedOut),
+        }
+    }
+
+    /// Logs out of Telegram (`auth.logOut`). The caller wipes the vault.
+    pub async fn log_out(&self) -> Result<(), TelegramError> {
+        self.0.client.sign_out().await?;
+        Ok(())
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i32)
+}
