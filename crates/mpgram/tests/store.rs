@@ -376,6 +376,26 @@ fn store_kill9_child_saver() {
     }
 }
 
+fn count_temp_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                .count()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls until `dir` holds one more temporary file than now, or `limit` passes.
+fn wait_for_temp_file(dir: &Path, limit: Duration) {
+    let before = count_temp_files(dir);
+    let start = std::time::Instant::now();
+    while count_temp_files(dir) <= before && start.elapsed() < limit {
+        std::hint::spin_loop();
+    }
+}
+
 #[test]
 fn store_kill9_never_corrupts_the_vault() {
     let tmp = temp_dir();
@@ -397,13 +417,20 @@ fn store_kill9_never_corrupts_the_vault() {
             .spawn()
             .expect("spawn the saving child");
         // Wait for one complete save, then let it run a random while before SIGKILL.
+        // (libtest prints the test name first, on the same line as ours.)
         let stdout = child.stdout.take().expect("child stdout");
         let saw_save = BufReader::new(stdout)
             .lines()
             .map_while(Result::ok)
-            .any(|line| line == "saved-first");
+            .any(|line| line.ends_with("saved-first"));
         assert!(saw_save, "round {round}: the child never saved");
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..40_000)));
+        if round % 2 == 0 {
+            std::thread::sleep(Duration::from_micros(rng.random_range(0..40_000)));
+        } else {
+            // A write is a few percent of the loop, so odd rounds aim at it: kill as soon
+            // as a temporary file shows up (a random spot inside the write itself).
+            wait_for_temp_file(&tmp.path().join("data"), Duration::from_secs(5));
+        }
         if child.try_wait().expect("child status").is_none() {
             kills_mid_run += 1;
         }
@@ -427,4 +454,15 @@ fn store_kill9_never_corrupts_the_vault() {
         kills_mid_run, KILL_ROUNDS,
         "some children stopped before being killed"
     );
+
+    // Kills during a write leave temporary files; logout must not leave them behind.
+    let data = tmp.path().join("data");
+    let mid_write = count_temp_files(&data);
+    eprintln!("{mid_write} of {KILL_ROUNDS} kills landed mid-write");
+    assert!(
+        mid_write > 0,
+        "no kill landed inside a write; the test proves nothing"
+    );
+    store::wipe(&data).expect("wipe");
+    assert_eq!(count_temp_files(&data), 0, "wipe left temporary files");
 }
