@@ -4,4 +4,5 @@
 //! `media` (image and audio conversions).
 pub mod api;
 pub mod media;
+pub mod pairing;
 pub mod store;
