@@ -34,10 +34,11 @@ impl Captchas {
     /// into the next URL).
     pub(crate) fn create(&mut self, ip: IpAddr, now: Instant) -> String {
         self.purge(now);
+        // Not consumed: the client may fetch a new captcha more than once after one typo.
         let wrong_before = self
             .recent_wrong
-            .remove(&ip)
-            .is_some_and(|t| now.duration_since(t) < WRONG_NOTICE_FOR);
+            .get(&ip)
+            .is_some_and(|t| now.duration_since(*t) < WRONG_NOTICE_FOR);
         let id = random_hex(16);
         self.records.insert(
             id.clone(),
@@ -71,6 +72,11 @@ impl Captchas {
         if self.recent_wrong.len() < MAX_NOTICES {
             self.recent_wrong.insert(ip, now);
         }
+    }
+
+    /// The address typed the right code: stop saying it was wrong.
+    pub(crate) fn clear_wrong(&mut self, ip: IpAddr) {
+        self.recent_wrong.remove(&ip);
     }
 
     fn purge(&mut self, now: Instant) {

@@ -428,6 +428,7 @@ impl Pairing {
             }
             CodeCheck::Correct => {
                 s.throttle.success(ip);
+                s.captchas.clear_wrong(ip);
                 s.user_code.consume();
                 let id = DeviceId(s.next_id);
                 s.next_id = s.next_id.saturating_add(1);
