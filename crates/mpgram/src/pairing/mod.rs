@@ -245,7 +245,10 @@ impl Pairing {
         PairingStatus {
             state: s.user_code.state(now),
             user_code: s.user_code.shown_code(now).map(str::to_owned),
-            closes_in: s.user_code.open_until(now).map(|t| t - now),
+            closes_in: s
+                .user_code
+                .open_until(now)
+                .map(|t| t.saturating_duration_since(now)),
             ask_before_pairing: s.ask_before_pairing,
         }
     }
@@ -307,12 +310,8 @@ impl Pairing {
     }
 
     pub fn rename(&self, id: DeviceId, name: &str) -> Result<(), PairingError> {
+        // Trimmed, control characters dropped, capped at MAX_NAME_CHARS; empty is refused.
         let name = devices::clean(name).ok_or(PairingError::InvalidName)?;
-        if name.chars().count() != name.trim().chars().count()
-            || name.chars().count() > MAX_NAME_CHARS
-        {
-            return Err(PairingError::InvalidName);
-        }
         let mut s = self.lock();
         let device = s
             .devices
