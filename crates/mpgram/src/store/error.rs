@@ -139,6 +139,10 @@ pub enum StoreError {
     /// The payload is beyond what one encryption can cover (256 GiB).
     #[error("the data to store is too large for the vault")]
     PayloadTooLarge,
+    /// The vault opened but what it holds is not MPGram Home's data (a newer version, or
+    /// written by hand).
+    #[error("the vault opened, but its contents could not be read; it was left as it is")]
+    Contents,
 
     /// The key derivation failed (only possible with out-of-range settings).
     #[error("could not derive the vault key from the passphrase: {detail}")]

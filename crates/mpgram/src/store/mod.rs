@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+pub mod contents;
 mod error;
 mod file;
 mod format;
@@ -40,6 +41,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+pub use contents::{Saver, StoredCredentials, VaultData};
 pub use error::StoreError;
 pub use key::{
     Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, PASSPHRASE_ENV, SERVICE,
