@@ -42,6 +42,9 @@ fn convert(input: &[u8], p: &str, sizes: ImageSizes) -> media::Converted {
     convert_image(input, conv, sizes).unwrap()
 }
 
+/// A source size and the nine expected output sizes.
+type Row = ((u32, u32), [(u32, u32); 9]);
+
 #[test]
 fn media_size_table_matches_reference() {
     // media.md §1.4 "Size examples" (s=180, tw=240, th=320).
@@ -49,7 +52,7 @@ fn media_size_table_matches_reference() {
     let modes = [
         "rprev", "rrprev", "rmin", "rsticker", "rsprev", "raudio", "rsprevs", "rview", "rrview",
     ];
-    let table: [((u32, u32), [(u32, u32); 9]); 6] = [
+    let table: [Row; 6] = [
         (
             (640, 480),
             [

@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use super::audio::Sink;
 use super::{MediaError, MAX_AUDIO_SECONDS};
 
 /// The rate we ask ffmpeg for: Opus' native rate, and one MP3 supports.
@@ -26,7 +27,7 @@ pub(crate) fn find() -> Option<PathBuf> {
 pub(crate) fn decode(
     input: &[u8],
     what: &'static str,
-    sink: &mut dyn FnMut(u32, &[f32]) -> Result<(), MediaError>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), MediaError> {
     let exe = find().ok_or(MediaError::FfmpegMissing(what))?;
     let fail = |e: &dyn std::fmt::Display| MediaError::Ffmpeg(e.to_string());

@@ -193,7 +193,7 @@ impl OggOpusWriter {
         };
         let info = if last {
             PacketWriteEndInfo::EndStream
-        } else if self.packets % 50 == 0 {
+        } else if self.packets.is_multiple_of(50) {
             PacketWriteEndInfo::EndPage
         } else {
             PacketWriteEndInfo::NormalPacket

@@ -83,6 +83,7 @@ pub fn unpack(bytes: &[u8]) -> [u8; 100] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     #[test]
     fn media_waveform_spec_vectors() {
@@ -95,7 +96,10 @@ mod tests {
         all.push(0x0F);
         assert_eq!(pack(&[31; 100]), all);
         let ramp: [u8; 100] = std::array::from_fn(|i| (i % 32) as u8);
-        let hex: String = pack(&ramp).iter().map(|b| format!("{b:02x}")).collect();
+        let hex = pack(&ramp).iter().fold(String::new(), |mut h, b| {
+            let _ = write!(h, "{b:02x}");
+            h
+        });
         assert_eq!(
             hex,
             "2088418a3928a9c59a7b30ca49abbd38ebcdbbff".repeat(3) + "208801"
