@@ -4,5 +4,6 @@
 //! `media` (image and audio conversions).
 pub mod api;
 pub mod media;
+pub mod model;
 pub mod store;
 pub mod telegram;
