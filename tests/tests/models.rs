@@ -433,6 +433,10 @@ fn text_message_with_reply_full_form_v11() {
  "edit":1767225660,"reacts":{"count":2}}"#
         )
     );
+    // Where the server fetches it from: this chat, message 5119.
+    assert_eq!(model::reply_target(&m), Some((-1_001_234_567_890, 5119)));
+    assert_eq!(model::reply_target(&replied), None);
+    assert_eq!(model::message_from_id(&m), Some(ANNA));
     // attach_reply refuses a message with another id (batch lookups cannot mix them up).
     let mut o = model::message(&m, &cx(11));
     assert!(!model::attach_reply(&mut o, &m, &cx(11)));
@@ -764,6 +768,7 @@ fn reply_quote_peer_and_top() {
         h.reply_to_peer_id = Some(e::Peer::Chat(t::PeerChat { chat_id: FAMILY }));
     }
     // The spec's top is reply_to_top_id (the reference wrote the replied id there: bug).
+    assert_eq!(model::reply_target(&m), Some((-FAMILY, 5119)));
     assert!(wire(&model::message(&m, &cx(10)))
         .contains(r#""reply":{"id":5119,"top":5000,"peer":"-456789","quote":"Nokia E52"}"#));
     assert!(wire(&model::message(&m, &cx(9)))
@@ -897,6 +902,17 @@ fn pack(values: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A document row: id, date, kind, mime, file name, byte size, has a thumbnail.
+type Doc = (
+    i64,
+    i32,
+    FileKind,
+    &'static str,
+    Option<&'static str>,
+    usize,
+    bool,
+);
+
 #[test]
 fn document_examples_from_the_spec() {
     let mut w = spec_world();
@@ -906,16 +922,6 @@ fn document_examples_from_the_spec() {
         26, 22, 18, 13, 9, 6, 3, 2, 1, 1, 1, 2, 4, 7, 11, 15, 19, 22, 24, 24, 22, 19, 15, 11, 8, 5,
         3, 2, 1, 0, 0, 0, 1, 2, 4, 6, 9, 12, 14, 15, 14, 12, 9, 6, 4, 2, 1, 0, 0,
     ];
-    // id, date, kind, mime, file name, byte size, has a thumbnail
-    type Doc = (
-        i64,
-        i32,
-        FileKind,
-        &'static str,
-        Option<&'static str>,
-        usize,
-        bool,
-    );
     let docs: [Doc; 4] = [
         (
             5_303_202_223_851_119_013,
