@@ -5,6 +5,7 @@
 pub mod api;
 pub mod home;
 pub mod media;
+pub mod model;
 pub mod pairing;
 pub mod store;
 pub mod telegram;
