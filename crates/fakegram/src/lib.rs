@@ -146,6 +146,27 @@ impl Shared {
     }
 }
 
+/// Session data for grammers pointing every DC at the given fake addresses with `key`.
+pub fn session_data_for(addrs: &[(i32, SocketAddrV4)], key: &AuthKey, home: i32) -> SessionData {
+    let mut data = SessionData {
+        home_dc: home,
+        ..SessionData::default()
+    };
+    data.dc_options.clear();
+    for (id, v4) in addrs {
+        data.dc_options.insert(
+            *id,
+            DcOption {
+                id: *id,
+                ipv4: *v4,
+                ipv6: SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0),
+                auth_key: Some(key.bytes()),
+            },
+        );
+    }
+    data
+}
+
 /// A running fake Telegram: five DCs on loopback sharing one world.
 pub struct FakeDc {
     shared: Arc<Shared>,
@@ -223,24 +244,21 @@ impl FakeDc {
 
     /// Session data for grammers: every DC pointed at this fake with `key`, home DC `home`.
     pub fn session_data(&self, key: &AuthKey, home: i32) -> SessionData {
-        let mut data = SessionData {
-            home_dc: home,
-            ..SessionData::default()
-        };
-        data.dc_options.clear();
-        for (id, addr) in &self.shared.dcs {
-            let SocketAddr::V4(v4) = addr else { continue };
-            data.dc_options.insert(
-                *id,
-                DcOption {
-                    id: *id,
-                    ipv4: *v4,
-                    ipv6: SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0),
-                    auth_key: Some(key.bytes()),
-                },
-            );
-        }
-        data
+        let addrs: Vec<(i32, SocketAddrV4)> = self
+            .shared
+            .dcs
+            .iter()
+            .filter_map(|(id, a)| match a {
+                SocketAddr::V4(v4) => Some((*id, *v4)),
+                SocketAddr::V6(_) => None,
+            })
+            .collect();
+        session_data_for(&addrs, key, home)
+    }
+
+    /// Every DC's address, for a client in another process.
+    pub fn addrs(&self) -> Vec<(i32, SocketAddr)> {
+        self.shared.dcs.clone()
     }
 
     /// A ready grammers session with a fresh key: logged in (`authorized`) on the account's
