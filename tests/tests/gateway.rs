@@ -45,9 +45,10 @@ async fn wait_state(login: &Login, what: &str, pred: impl Fn(&LoginState) -> boo
             if pred(&s) {
                 return s;
             }
-            if w.changed().await.is_err() {
-                panic!("login dropped while waiting for {what}");
-            }
+            assert!(
+                w.changed().await.is_ok(),
+                "login dropped while waiting for {what}"
+            );
         }
     })
     .await

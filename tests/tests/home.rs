@@ -9,9 +9,9 @@ use mpgram::telegram::StoredSession;
 
 const ME: i64 = 100_000_001;
 
-fn key_file(dir: &std::path::Path) -> Option<std::path::PathBuf> {
-    // A key file keeps this test independent of the keyring; the keyring has its own tests.
-    Some(dir.join("vault.key"))
+/// A key file keeps this test independent of the keyring; the keyring has its own tests.
+fn key_file(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("vault.key")
 }
 
 #[tokio::test]
@@ -22,7 +22,7 @@ async fn cli_phone_login_is_kept_in_the_vault_and_survives_a_restart() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("data");
 
-    let mut home = Home::open(Some(&data), key_file(dir.path())).expect("open");
+    let mut home = Home::open(Some(&data), Some(key_file(dir.path()))).expect("open");
     let key = dc.new_key(false);
     let start = StoredSession::from(dc.session_data(&key, 2));
     // A wrong code first, then the right one, then the 2FA password, as a person would type.
@@ -40,7 +40,7 @@ async fn cli_phone_login_is_kept_in_the_vault_and_survives_a_restart() {
     drop(home);
 
     // A restart: the vault alone brings the login back.
-    let home = Home::open(Some(&data), key_file(dir.path())).expect("reopen");
+    let home = Home::open(Some(&data), Some(key_file(dir.path()))).expect("reopen");
     let account = home.account().expect("stored login");
     assert!(account.is_authorized().await.expect("authorized"));
     assert_eq!(account.me().await.expect("me").id, ME);

@@ -96,13 +96,12 @@ async fn main() -> anyhow::Result<()> {
         .upload_stream(&mut source, SIZE, "big.bin".into())
         .await?;
     let (_, up_peak) = rss_kib();
-    let msg = account
-        .client()
-        .send_message(
-            me_peer,
-            InputMessage::new().text("100 MB").document(uploaded),
-        )
-        .await?;
+    // The send future is large; box it rather than keep it on the stack.
+    let msg = Box::pin(account.client().send_message(
+        me_peer,
+        InputMessage::new().text("100 MB").document(uploaded),
+    ))
+    .await?;
     let media = msg.media().context("media")?;
 
     let (base2, _) = rss_kib();
