@@ -301,3 +301,41 @@ async fn a_restart_catches_up_on_what_came_while_the_app_was_off() {
         assert_eq!(s.get(id), Some(&1));
     }
 }
+
+#[tokio::test]
+async fn usernames_resolve_once_then_from_the_cache_and_survive_a_restart() {
+    let dc = fake(demo_world()).await;
+    let account = logged_in(&dc);
+    let id = account.resolve_username("@AlexKim").await.expect("resolve");
+    assert_eq!(id, ALEX);
+    assert!(
+        account.input_peer(id).is_some(),
+        "the access hash is cached too"
+    );
+    let channel = account
+        .resolve_username("technewsdaily")
+        .await
+        .expect("channel");
+    assert_eq!(channel, -1_001_500_000_002);
+    assert_eq!(dc.count("contacts.resolveUsername"), 2);
+    assert_eq!(
+        account.resolve_username("alexkim").await.expect("cached"),
+        ALEX
+    );
+    assert_eq!(
+        dc.count("contacts.resolveUsername"),
+        2,
+        "a known username costs no call"
+    );
+    let snapshot = account.session().snapshot();
+    drop(account);
+    let again = Account::start(snapshot, creds());
+    assert_eq!(
+        again
+            .resolve_username("@alexkim")
+            .await
+            .expect("after restart"),
+        ALEX
+    );
+    assert_eq!(dc.count("contacts.resolveUsername"), 2);
+}

@@ -124,6 +124,22 @@ impl Account {
 
     /// Remembers access hashes of users and chats seen in an answer.
     pub async fn cache_peers(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) {
+        for u in users {
+            if let tl::enums::User::User(u) = u {
+                if let Some(name) = &u.username {
+                    self.0.session.remember_username(name, u.id);
+                }
+            }
+        }
+        for c in chats {
+            if let tl::enums::Chat::Channel(c) = c {
+                if let Some(name) = &c.username {
+                    self.0
+                        .session
+                        .remember_username(name, -1_000_000_000_000 - c.id);
+                }
+            }
+        }
         let infos: Vec<PeerInfo> = users
             .iter()
             .cloned()
@@ -152,6 +168,24 @@ impl Account {
         let id = PeerId::from_bot_api_dialog_id(mpgram_id)?;
         let auth = self.0.session.cached_peer(id)?.auth()?;
         Some(grammers_session::types::PeerRef { id, auth }.into())
+    }
+
+    /// Resolves `@username` to an MPGram peer id: from the cache when known, else one
+    /// `contacts.resolveUsername` whose answer is cached.
+    pub async fn resolve_username(&self, username: &str) -> Result<i64, TelegramError> {
+        if let Some(id) = self.0.session.username(username) {
+            return Ok(id);
+        }
+        let tl::enums::contacts::ResolvedPeer::Peer(r) = self
+            .invoke(&tl::functions::contacts::ResolveUsername {
+                username: username.trim_start_matches('@').to_owned(),
+                referer: None,
+            })
+            .await?;
+        self.cache_peers(&r.users, &r.chats).await;
+        let id = PeerId::from(r.peer).bot_api_dialog_id_unchecked();
+        self.0.session.remember_username(username, id);
+        Ok(id)
     }
 
     /// Live updates with the users and chats they mention. Each subscriber gets every

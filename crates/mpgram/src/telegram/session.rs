@@ -20,6 +20,9 @@ pub struct StoredSession {
     pub dc_options: Vec<DcOption>,
     pub peers: Vec<PeerInfo>,
     pub updates_state: UpdatesState,
+    /// Known usernames (lowercase) → MPGram peer id, so `@name` needs no round trip.
+    #[serde(default)]
+    pub usernames: Vec<(String, i64)>,
 }
 
 impl From<SessionData> for StoredSession {
@@ -31,6 +34,7 @@ impl From<SessionData> for StoredSession {
             dc_options,
             peers: d.peer_infos.into_values().collect(),
             updates_state: d.updates_state,
+            usernames: Vec::new(),
         }
     }
 }
@@ -60,14 +64,17 @@ pub struct SessionError;
 
 pub struct PersistentSession {
     data: Mutex<SessionData>,
+    usernames: Mutex<std::collections::HashMap<String, i64>>,
     /// Bumped on every change, so a saver knows when to write.
     changes: watch::Sender<u64>,
 }
 
 impl PersistentSession {
     pub fn new(stored: StoredSession) -> Self {
+        let usernames = stored.usernames.iter().cloned().collect();
         Self {
             data: Mutex::new(stored.into()),
+            usernames: Mutex::new(usernames),
             changes: watch::channel(0).0,
         }
     }
@@ -92,7 +99,41 @@ impl PersistentSession {
             },
             peers: d.peer_infos.values().cloned().collect(),
             updates_state: d.updates_state.clone(),
+            usernames: {
+                let mut v: Vec<(String, i64)> = self
+                    .usernames
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
+                v.sort();
+                v
+            },
         }
+    }
+
+    /// Remembers `@username` → peer id (lowercased, without `@`).
+    pub fn remember_username(&self, username: &str, id: i64) {
+        let key = username.trim_start_matches('@').to_lowercase();
+        let old = self
+            .usernames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, id);
+        if old != Some(id) {
+            self.changed();
+        }
+    }
+
+    /// The peer id of a known username.
+    pub fn username(&self, username: &str) -> Option<i64> {
+        let key = username.trim_start_matches('@').to_lowercase();
+        self.usernames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .copied()
     }
 
     /// Watch this to learn when the session changed.
