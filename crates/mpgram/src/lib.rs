@@ -4,5 +4,6 @@
 //! `media` (image and audio conversions).
 pub mod api;
 pub mod media;
+pub mod server;
 pub mod store;
 pub mod telegram;
