@@ -4,6 +4,7 @@
 //! `media` (image and audio conversions).
 pub mod api;
 pub mod media;
+pub mod model;
 pub mod server;
 pub mod store;
 pub mod telegram;

@@ -3,7 +3,8 @@
 
 use grammers_tl_types as tl;
 
-use super::{model, res, Call};
+use super::{res, Call};
+use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::Object;
 use crate::telegram::TelegramError;

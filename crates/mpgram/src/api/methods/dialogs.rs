@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use grammers_tl_types as tl;
 
 use super::peers::{chat_peer, resolve, user_id};
-use super::{model, res, Call};
+use super::{res, Call};
+use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 
@@ -401,29 +402,18 @@ fn answer(call: &Call<'_>, mut set: DialogSet, limit: i64, with_msg: bool, count
     }
     let messages_part = call.params.selects("messages");
     if call.params.selects("dialogs") {
+        let mut dctx = ctx;
+        dctx.dialog_msg = if !with_msg || !messages_part || v.dialogs_use_messages_map() {
+            model::DialogMsg::Omit
+        } else if short {
+            model::DialogMsg::Short
+        } else {
+            model::DialogMsg::Full
+        };
         let list = set
             .dialogs
             .iter()
-            .map(|d| {
-                let mut obj = model::dialog(d, None, &ctx);
-                if with_msg && messages_part && !v.dialogs_use_messages_map() {
-                    let msg = match set.top_message(d) {
-                        Some(m) => {
-                            let mut m = if short {
-                                model::message_short(m, &ctx)
-                            } else {
-                                model::message(m, &ctx)
-                            };
-                            m.remove("peer_id");
-                            m
-                        }
-                        // The client reads msg.date without a null check.
-                        None => Object::new().with("id", 0).with("date", 0).with("text", ""),
-                    };
-                    obj.insert("msg", msg);
-                }
-                Value::Object(obj)
-            })
+            .map(|d| Value::Object(model::dialog(d, set.top_message(d), &dctx)))
             .collect();
         o.insert("dialogs", Value::Array(list));
     }

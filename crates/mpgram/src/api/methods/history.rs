@@ -5,7 +5,8 @@ use grammers_tl_types as tl;
 
 use super::dialogs::{msg_id, msg_peer};
 use super::peers::{input_channel, input_user, is_channel, resolve, user_id};
-use super::{model, res, Call};
+use super::{res, Call};
+use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 
@@ -149,12 +150,7 @@ fn attach_replies(objs: &mut [Object], messages: &[tl::enums::Message], ctx: &mo
         else {
             continue;
         };
-        if let Some(Value::Object(mut reply)) = obj.remove("reply") {
-            if !reply.contains_key("msg") {
-                reply.insert("msg", model::message_short(found, ctx));
-            }
-            obj.insert("reply", reply);
-        }
+        model::attach_reply(obj, found, ctx);
     }
 }
 

@@ -10,7 +10,6 @@ mod account;
 mod dialogs;
 mod history;
 mod members;
-pub(crate) mod model_shim;
 mod peers;
 
 use std::sync::RwLock;
@@ -24,7 +23,7 @@ use crate::api::params::Params;
 use crate::api::version::ApiVersion;
 use crate::telegram::{Account, TelegramError};
 
-pub(crate) use model_shim as model;
+use crate::model;
 
 /// What a method answers.
 #[derive(Debug)]
@@ -87,7 +86,8 @@ impl Call<'_> {
             keep_emoji: self.keep_emoji,
             self_id: self.self_id(),
             media: self.params.flag("media"),
-            status: self.params.selects("status"),
+            user_status: self.params.selects("status"),
+            dialog_msg: model::DialogMsg::Omit,
         }
     }
 
