@@ -7,5 +7,6 @@ pub mod home;
 pub mod media;
 pub mod model;
 pub mod pairing;
+pub mod server;
 pub mod store;
 pub mod telegram;

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod error;
 pub mod headers;
 pub mod json;
+pub mod methods;
 pub mod params;
 pub mod text;
 pub mod version;

@@ -1,0 +1,210 @@
+//! Every `api.php` method: one file per group, one `match` from name to method.
+//!
+//! A method receives a [`Call`] (the account, the parameters, the version, whether the device
+//! token checked out) and returns a [`Reply`]. Each method does its checks in the order its
+//! spec section lists them (`methods-core.md`), so authentication is a step the method calls,
+//! not something done before it: `getHistory` without `peer` answers "Required parameter" even
+//! without a token, as the reference does.
+
+mod account;
+mod dialogs;
+mod history;
+mod members;
+mod peers;
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use grammers_tl_types::{self as tl, RemoteCall};
+
+use crate::api::error::{ApiError, RpcError};
+use crate::api::json::Object;
+use crate::api::params::Params;
+use crate::api::version::ApiVersion;
+use crate::telegram::{Account, TelegramError};
+
+use crate::model;
+
+/// What a method answers.
+#[derive(Debug)]
+pub enum Reply {
+    /// A JSON object with the JSON response headers.
+    Json(Object),
+    /// An empty body without JSON headers (`readMessages`).
+    Empty,
+}
+
+/// State the methods keep across requests (one per account).
+#[derive(Debug, Default)]
+pub struct MethodState {
+    /// The account's own user, so `me` (the client's keep-alive) costs no Telegram call.
+    self_user: RwLock<Option<tl::enums::User>>,
+    /// The account's own id once known (0 before): the session lookup scans the peer cache.
+    self_id: std::sync::atomic::AtomicI64,
+}
+
+impl MethodState {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// One API call in progress.
+pub struct Call<'a> {
+    pub account: &'a Account,
+    pub params: &'a Params,
+    pub version: ApiVersion,
+    /// `X-mpgram-keep-emoji` was sent.
+    pub keep_emoji: bool,
+    /// The device token is known (decided by the server before dispatch; cheap, no I/O).
+    pub authorized: bool,
+    pub state: &'a MethodState,
+    /// How long one Telegram call may take before the phone gets a 503 instead.
+    pub telegram_timeout: Duration,
+}
+
+impl Call<'_> {
+    /// The "auth" step of a method's check list.
+    pub fn auth(&self) -> Result<(), ApiError> {
+        if self.authorized {
+            Ok(())
+        } else {
+            Err(ApiError::InvalidAuthorization)
+        }
+    }
+
+    /// The account's own user id, from the session cache (no round trip); 0 if unknown.
+    pub fn self_id(&self) -> i64 {
+        use grammers_session::types::{PeerId, PeerInfo};
+        use std::sync::atomic::Ordering::Relaxed;
+        let known = self.state.self_id.load(Relaxed);
+        if known != 0 {
+            return known;
+        }
+        match self.account.session().cached_peer(PeerId::self_user()) {
+            Some(PeerInfo::User { id, .. }) => {
+                self.state.self_id.store(id, Relaxed);
+                id
+            }
+            _ => 0,
+        }
+    }
+
+    pub fn model_ctx(&self) -> model::ModelCtx {
+        model::ModelCtx {
+            version: self.version,
+            keep_emoji: self.keep_emoji,
+            self_id: self.self_id(),
+            media: self.params.flag("media"),
+            user_status: self.params.selects("status"),
+            dialog_msg: model::DialogMsg::Omit,
+        }
+    }
+
+    /// One Telegram call, bounded in time, with failures mapped to the API's answers.
+    pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, ApiError> {
+        match tokio::time::timeout(self.telegram_timeout, self.account.invoke(request)).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(telegram_error(e)),
+            Err(_) => Err(ApiError::Unavailable(
+                "Telegram is taking too long to answer. Try again in a moment.".into(),
+            )),
+        }
+    }
+}
+
+/// Telegram failures as API answers: RPC errors as the reference shows them (`Unhandled
+/// exception: FLOOD_WAIT_30`, HTTP 500); an unreachable Telegram as 503 with plain words.
+/// Never 401 (that would log the phone out) and never 502/504 (the phone would resend).
+pub fn telegram_error(e: TelegramError) -> ApiError {
+    match e {
+        TelegramError::Network | TelegramError::Closed => ApiError::Unavailable(
+            "Telegram could not be reached. Check the PC's internet connection, then try again."
+                .into(),
+        ),
+        TelegramError::Session => ApiError::Internal("the session could not be saved".into()),
+        other => match other.rpc_parts() {
+            Some((code, name)) => ApiError::Telegram(RpcError::parse(code, &name)),
+            None => ApiError::Internal(other.to_string()),
+        },
+    }
+}
+
+/// Names this server answers (everything else: `Method "<name>" is undefined`). Kept next to
+/// the dispatch so the README's conformance table can be checked against it.
+pub const IMPLEMENTED: &[&str] = &[
+    "me",
+    "getSelf",
+    "updateStatus",
+    "getNotifySettings",
+    "getServerTimeOffset",
+    "getDialogs",
+    "getAllDialogs",
+    "getDialog",
+    "getFolders",
+    "getForumTopics",
+    "getHistory",
+    "searchMessages",
+    "getMessages",
+    "readMessages",
+    "getDiscussionMessage",
+    "getMessageReadParticipants",
+    "getPeer",
+    "getPeers",
+    "getPeerInfo",
+    "getContacts",
+    "searchChats",
+    "getParticipants",
+    "joinChannel",
+    "leaveChannel",
+    "importChatInvite",
+    "banMember",
+    "addChatUser",
+    "deleteChatUser",
+    "inviteToChannel",
+];
+
+/// The single name → method dispatch (step 8 of the pipeline; the name is exact and
+/// case-sensitive).
+pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
+    let json = match name {
+        "me" | "getSelf" => account::me(call).await?,
+        "updateStatus" => account::update_status(call).await?,
+        "getNotifySettings" => account::get_notify_settings(call).await?,
+        "getServerTimeOffset" => account::get_server_time_offset(),
+        "getDialogs" => dialogs::get_dialogs(call).await?,
+        "getAllDialogs" => dialogs::get_all_dialogs(call).await?,
+        "getDialog" => dialogs::get_dialog(call).await?,
+        "getFolders" => dialogs::get_folders(call).await?,
+        "getForumTopics" => dialogs::get_forum_topics(call).await?,
+        "getHistory" => history::get_history(call, history::Kind::History).await?,
+        "searchMessages" => history::get_history(call, history::Kind::Search).await?,
+        "getMessages" => history::get_history(call, history::Kind::ById).await?,
+        "readMessages" => {
+            history::read_messages(call).await?;
+            return Ok(Reply::Empty);
+        }
+        "getDiscussionMessage" => history::get_discussion_message(call).await?,
+        "getMessageReadParticipants" => history::get_read_participants(call).await?,
+        "getPeer" => peers::get_peer(call).await?,
+        "getPeers" => peers::get_peers(call).await?,
+        "getPeerInfo" => peers::get_peer_info(call).await?,
+        "getContacts" => peers::get_contacts(call).await?,
+        "searchChats" => peers::search_chats(call).await?,
+        "getParticipants" => peers::get_participants(call).await?,
+        "joinChannel" => members::join_channel(call, true).await?,
+        "leaveChannel" => members::join_channel(call, false).await?,
+        "importChatInvite" => members::import_chat_invite(call).await?,
+        "banMember" => members::ban_member(call).await?,
+        "addChatUser" => members::add_chat_user(call, true).await?,
+        "deleteChatUser" => members::add_chat_user(call, false).await?,
+        "inviteToChannel" => members::invite_to_channel(call).await?,
+        other => return Err(ApiError::UnknownMethod(other.to_owned())),
+    };
+    Ok(Reply::Json(json))
+}
+
+/// `{"res": value}`, the simple answer of many methods.
+pub(crate) fn res(value: impl Into<crate::api::json::Value>) -> Object {
+    Object::new().with("res", value)
+}

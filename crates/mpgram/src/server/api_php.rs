@@ -1,0 +1,164 @@
+//! `api.php`: the request pipeline (`protocol.md` §4.1) and the answer's bytes and headers.
+//!
+//! Every answer is the MPGram JSON (or the error object), with `Content-Length`: never an HTML
+//! page, never a redirect, never a dropped connection. A panic anywhere below becomes the error
+//! object too (the catch-panic layer in [`routes`]).
+
+use std::any::Any;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use super::AppState;
+use crate::api::auth::{api_token, check_instance_password, require_token};
+use crate::api::error::ApiError;
+use crate::api::headers::{self, json_headers, ServerFeatures};
+use crate::api::json::Encoding;
+use crate::api::methods::{self, Call, Reply};
+use crate::api::params::{Params, RequestInput};
+
+pub(super) fn routes(state: AppState) -> Router {
+    let features = state.config().features;
+    Router::new()
+        .fallback(handle)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(move |_: Box<dyn Any + Send>| {
+            error_response(
+                &ApiError::Internal("internal error".into()),
+                Encoding::ASCII,
+                features,
+            )
+        }))
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A JSON answer with every header of `protocol.md` §7.1.
+pub(crate) fn json_response(
+    status: u16,
+    body: Vec<u8>,
+    features: ServerFeatures,
+) -> Response<Body> {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let h = r.headers_mut();
+    for (name, value) in json_headers(now_unix(), features) {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    r
+}
+
+pub(crate) fn error_response(
+    e: &ApiError,
+    enc: Encoding,
+    features: ServerFeatures,
+) -> Response<Body> {
+    json_response(e.status(), e.body(enc), features)
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Where a front proxy or the pairing engineer's Host/DNS-rebinding check plugs in: `Err`
+/// answers the error object before anything else runs. Allows everything for now.
+fn host_check(_headers: &HeaderMap) -> Result<(), ApiError> {
+    Ok(())
+}
+
+async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
+    let features = state.config().features;
+    let (parts, body) = req.into_parts();
+    // The instance URL may carry a path prefix (`http://pc:8080/mp/`): serve `api.php` below any.
+    let path = parts.uri.path();
+    if !(path == "/api.php" || path.ends_with("/api.php")) {
+        let mut r = error_response(
+            &ApiError::Message("Not found: this server answers api.php".into()),
+            Encoding::ASCII,
+            features,
+        );
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        return r;
+    }
+    if parts.method == Method::HEAD || parts.method == Method::OPTIONS {
+        return Response::new(Body::empty());
+    }
+    // PHP parses only POST bodies.
+    let body = if parts.method == Method::POST {
+        match axum::body::to_bytes(body, state.config().max_body).await {
+            Ok(b) => b,
+            Err(_) => {
+                return error_response(
+                    &ApiError::Message("The request is too large (at most 20 MB).".into()),
+                    Encoding::ASCII,
+                    features,
+                )
+            }
+        }
+    } else {
+        bytes::Bytes::new()
+    };
+    let h = &parts.headers;
+    let params = Params::parse(&RequestInput {
+        query: parts.uri.query().unwrap_or(""),
+        content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+        body: &body,
+        cookie: header_str(h, header::COOKIE.as_str()),
+    });
+    let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
+    match pipeline(&state, h, &params).await {
+        Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
+        Ok(Reply::Empty) => {
+            // `readMessages`: an empty body without the JSON headers, as the reference.
+            let mut r = Response::new(Body::empty());
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=UTF-8"),
+            );
+            r
+        }
+        Err(e) => {
+            if e.status() >= 500 {
+                tracing::info!(
+                    status = e.status(),
+                    "api error: {}",
+                    e.to_string().chars().take(120).collect::<String>()
+                );
+            }
+            error_response(&e, enc, features)
+        }
+    }
+}
+
+/// Steps 3–9 of `protocol.md` §4.1, then the method.
+async fn pipeline(state: &AppState, h: &HeaderMap, params: &Params) -> Result<Reply, ApiError> {
+    host_check(h)?;
+    let (method, version) = params.method_and_version()?;
+    check_instance_password(
+        state.config().instance_password.as_deref(),
+        header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+    )?;
+    let authorized = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
+        .ok()
+        .and_then(|t| state.devices().check(t))
+        .is_some();
+    let call = Call {
+        account: state.account(),
+        params,
+        version,
+        keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
+        authorized,
+        state: state.methods(),
+        telegram_timeout: state.config().telegram_timeout,
+    };
+    methods::dispatch(method, &call).await
+}

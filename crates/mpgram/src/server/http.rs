@@ -1,0 +1,130 @@
+//! Serving the router on a socket: HTTP/1.x only (phones speak nothing else), keep-alive,
+//! graceful shutdown, and response header names spelled exactly as the reference writes them.
+//!
+//! Why the header-case template: some phone HTTP stacks look response headers up
+//! case-sensitively (`client-j2me.md` §5.5), and hyper writes lowercase names. hyper writes
+//! the original spelling of a header when the response carries its (private) case map, which
+//! it builds only when it parses a message. So at start we let hyper parse one request that
+//! contains our header names in their exact spelling and reuse that map on every response;
+//! other headers get title case (`Content-Length`).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{Extensions, Response};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpListener;
+use tower::ServiceExt as _;
+
+use crate::api::headers as h;
+
+/// How long open connections get to finish after shutdown is asked for.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Builds the extensions that make hyper write our header names verbatim (see module docs).
+async fn header_case_template() -> Extensions {
+    let names = [
+        h::X_SERVER_TIME,
+        h::X_SERVER_API_VERSION,
+        h::X_FILE_REWRITE_SUPPORTED,
+        h::X_VOICE_CONVERSION_SUPPORTED,
+        h::X_ACCEL_BUFFERING,
+        h::CONTENT_TYPE,
+        h::CACHE_CONTROL,
+        h::EXPIRES,
+        h::PRAGMA,
+    ];
+    let mut raw = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
+    for n in names {
+        raw.extend_from_slice(n.as_bytes());
+        raw.extend_from_slice(b": x\r\n");
+    }
+    raw.extend_from_slice(b"Connection: close\r\n\r\n");
+    let (mut client, server) = tokio::io::duplex(4096);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+            let _ = tx.send(req.extensions().clone());
+        }
+        async {
+            Ok::<_, Infallible>(hyper::Response::new(
+                http_body_util::Empty::<bytes::Bytes>::new(),
+            ))
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .preserve_header_case(true)
+        .serve_connection(TokioIo::new(server), svc);
+    let task = tokio::spawn(conn);
+    let _ = client.write_all(&raw).await;
+    let ext = rx.await.unwrap_or_default();
+    task.abort();
+    ext
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
+/// (bounded). The caller binds the socket and owns the stop signal.
+pub async fn run(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let template = header_case_template().await;
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: keep serving the others.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let template = template.clone();
+        let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let router = router.clone();
+            let template = template.clone();
+            async move {
+                let req: Request = req.map(Body::new);
+                let mut resp: Response<Body> = match router.oneshot(req).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                };
+                resp.extensions_mut().extend(template);
+                Ok::<_, Infallible>(resp)
+            }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .keep_alive(true)
+            .title_case_headers(true)
+            // A phone that opens a connection and sends nothing does not hold it forever.
+            .header_read_timeout(Duration::from_secs(30))
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(stream), svc);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+    Ok(())
+}
