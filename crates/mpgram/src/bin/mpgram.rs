@@ -5,11 +5,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use mpgram::server::{self, listen, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::{Auth, DeviceInfo, Pairing};
+use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::net::TcpListener;
 
@@ -103,13 +103,33 @@ async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
             api_hash: "demo".into(),
         },
     );
-    let devices = Arc::new(MemoryDevices::new());
-    let token = devices.pair();
-    let state = AppState::new(account, devices, ServerConfig::default());
+    let pairing = Pairing::new();
+    // The pre-paired demo device: an import code redeemed at once becomes its token.
+    let token = pairing.create_import_code().code;
+    let demo_device = DeviceInfo {
+        model: Some("Demo phone".into()),
+        ..DeviceInfo::default()
+    };
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    if !matches!(
+        pairing.authenticate(loopback, &token, &demo_device),
+        Auth::Device(_)
+    ) {
+        anyhow::bail!("the demo device could not be paired");
+    }
+    // The terminal plays the pairing window: open, with a code to type and one to import.
+    pairing.open();
+    let user_code = pairing.status().user_code.unwrap_or_default();
+    let import = pairing.create_import_code();
+    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
     println!("MPGram Home demo is serving at {url}");
-    println!("On the phone: Instance URL {url}, then \"Import session\" with the token below.");
+    println!("On the phone: Instance URL {url}, then \"Import session\" with the token below,");
+    println!("or \"Log in with QR\" and type the user code into the captcha box,");
+    println!("or \"Import session\" with the one-time code (valid 10 minutes).");
     println!("token: {token}");
+    println!("user code: {user_code}");
+    println!("code: {}", import.code);
     serve_until_ctrl_c(listeners, state).await?;
     drop(dc);
     Ok(())
@@ -124,8 +144,11 @@ fn load_session(_data_dir: Option<&Path>) -> anyhow::Result<(StoredSession, ApiC
 async fn serve(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
     let (stored, credentials) = load_session(data_dir.as_deref())?;
     let account = Account::start(stored, credentials);
-    let devices = Arc::new(MemoryDevices::new());
-    let state = AppState::new(account, devices, ServerConfig::default());
+    let state = AppState::with_pairing(
+        account,
+        PairingHttp::new(Pairing::new()),
+        ServerConfig::default(),
+    );
     let (listeners, url) = bind(listen).await?;
     println!("MPGram Home is serving at {url}");
     serve_until_ctrl_c(listeners, state).await

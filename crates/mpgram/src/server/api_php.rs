@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use super::pairing_routes::DeviceAuth;
 use super::AppState;
 use crate::api::auth::{api_token, check_instance_password, require_token};
 use crate::api::error::ApiError;
@@ -115,7 +116,8 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
         cookie: header_str(h, header::COOKIE.as_str()),
     });
     let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
-    match pipeline(&state, h, &params).await {
+    let auth = parts.extensions.get::<DeviceAuth>().copied();
+    match pipeline(&state, h, &params, auth).await {
         Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
         Ok(Reply::Empty) => {
             // `readMessages`: an empty body without the JSON headers, as the reference.
@@ -140,17 +142,28 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
 }
 
 /// Steps 3–9 of `protocol.md` §4.1, then the method.
-async fn pipeline(state: &AppState, h: &HeaderMap, params: &Params) -> Result<Reply, ApiError> {
+async fn pipeline(
+    state: &AppState,
+    h: &HeaderMap,
+    params: &Params,
+    auth: Option<DeviceAuth>,
+) -> Result<Reply, ApiError> {
     host_check(h)?;
     let (method, version) = params.method_and_version()?;
     check_instance_password(
         state.config().instance_password.as_deref(),
         header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
     )?;
-    let authorized = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
-        .ok()
-        .and_then(|t| state.devices().check(t))
-        .is_some();
+    // With pairing, the middleware already asked the device table (pairing_routes).
+    let authorized = auth.map_or_else(
+        || {
+            require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
+                .ok()
+                .and_then(|t| state.devices().check(t))
+                .is_some()
+        },
+        |a| a.0.is_some(),
+    );
     let call = Call {
         account: state.account(),
         params,

@@ -81,7 +81,7 @@ pub async fn run(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
@@ -94,13 +94,18 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let addrs = super::pairing_routes::ConnAddrs {
+            peer,
+            local: stream.local_addr().ok(),
+        };
         let router = router.clone();
         let template = template.clone();
         let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
             let router = router.clone();
             let template = template.clone();
             async move {
-                let req: Request = req.map(Body::new);
+                let mut req: Request = req.map(Body::new);
+                req.extensions_mut().insert(addrs);
                 let mut resp: Response<Body> = match router.oneshot(req).await {
                     Ok(r) => r,
                     Err(never) => match never {},

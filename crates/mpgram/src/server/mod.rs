@@ -9,6 +9,7 @@ pub mod api_php;
 pub mod devices;
 pub mod http;
 pub mod listen;
+pub mod pairing_routes;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use crate::telegram::Account;
 
 pub use devices::{DeviceId, Devices, MemoryDevices};
 pub use http::run;
+pub use pairing_routes::PairingHttp;
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -56,6 +58,7 @@ struct Inner {
     devices: Arc<dyn Devices>,
     config: ServerConfig,
     methods: MethodState,
+    pairing: Option<PairingHttp>,
 }
 
 impl AppState {
@@ -65,7 +68,24 @@ impl AppState {
             devices,
             config,
             methods: MethodState::new(),
+            pairing: None,
         }))
+    }
+
+    /// A server whose devices, login screens, `qrcode.php`, `/pair` and Host check are the
+    /// pairing's ([`pairing_routes`]).
+    pub fn with_pairing(account: Account, pairing: PairingHttp, config: ServerConfig) -> Self {
+        Self(Arc::new(Inner {
+            account,
+            devices: Arc::new(MemoryDevices::new()),
+            config,
+            methods: MethodState::new(),
+            pairing: Some(pairing),
+        }))
+    }
+
+    pub fn pairing(&self) -> Option<&PairingHttp> {
+        self.0.pairing.as_ref()
     }
 
     pub fn account(&self) -> &Account {
@@ -87,5 +107,5 @@ impl AppState {
 
 /// The whole HTTP surface as a value.
 pub fn router(state: AppState) -> Router {
-    api_php::routes(state)
+    pairing_routes::wrap(api_php::routes(state.clone()), state)
 }

@@ -1,0 +1,536 @@
+//! Pairing on the wire: who may talk to this server, and how a phone gets in.
+//!
+//! A middleware in front of `api.php` (see [`wrap`]) that, when the server runs with a
+//! [`Pairing`] ([`super::AppState::with_pairing`]):
+//!
+//! * refuses a foreign `Host` header with 403 on every path (DNS rebinding);
+//! * serves `qrcode.php` (our status pictures, else a real QR code) and `/pair?c=` (landing page);
+//! * answers the login methods the stock client calls (`initLogin`, `phoneLogin`,
+//!   `getCaptchaImg`, `qrLogin`, …) with the pairing outcomes (`client-j2me.md` §6,
+//!   `methods-core.md` §1);
+//! * authenticates every other call's token through [`Pairing::authenticate`] (429 with
+//!   `Retry-After` when throttled) and hands the verdict to the `api.php` pipeline
+//!   ([`DeviceAuth`]), which keeps the reference's order of checks (401 only from the method's
+//!   "auth" step, only for an unknown or revoked token).
+
+use std::io::Cursor;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use axum::middleware::Next;
+use axum::Router;
+use base64::Engine as _;
+use thiserror::Error;
+
+use super::api_php::{error_response, json_response};
+use super::AppState;
+use crate::api::auth::{api_token, check_instance_password};
+use crate::api::error::ApiError;
+use crate::api::headers::{self, ServerFeatures};
+use crate::api::json::{Encoding, Object, Value};
+use crate::api::params::{Params, RequestInput};
+use crate::api::version::MIN_LOGIN_VERSION;
+use crate::pairing::{
+    check_host, instance_url, Auth, DeviceId, DeviceInfo, Pairing, PollOutcome, SubmitOutcome,
+    Throttled, PAGE_CONTENT_TYPE,
+};
+
+/// Pairing settings of a running server.
+#[derive(Debug, Clone)]
+pub struct PairingHttp {
+    pub pairing: Pairing,
+    /// The reference's login API (a phone logging a *new* Telegram account in through this
+    /// server, `protocol.md` §5.5). Off by default: `completePhoneLogin`, `complete2faLogin` and
+    /// `resendCode` then answer 403 `Login API is disabled`. The pairing path through
+    /// `initLogin`/`phoneLogin`/`getCaptchaImg`/`qrLogin` works either way.
+    pub login_api: bool,
+    /// Extra host names the person configured (a DNS name of this PC); this machine's addresses
+    /// and `localhost` are always accepted.
+    pub host_names: Vec<String>,
+    /// This machine's addresses (filled by [`PairingHttp::new`]; the address a connection
+    /// arrived on is accepted too).
+    pub local_ips: Vec<IpAddr>,
+    /// Whether the PC pairing window is shown right now (a phone pairing while it is hidden must
+    /// be allowed on the PC). The headless demo counts as shown.
+    pub window_visible: Arc<AtomicBool>,
+}
+
+impl PairingHttp {
+    pub fn new(pairing: Pairing) -> Self {
+        let local_ips = local_ip_address::list_afinet_netifas()
+            .map(|l| l.into_iter().map(|(_, ip)| ip).collect())
+            .unwrap_or_default();
+        Self {
+            pairing,
+            login_api: false,
+            host_names: Vec::new(),
+            local_ips,
+            window_visible: Arc::new(AtomicBool::new(true)),
+        }
+    }
+}
+
+/// The connection's two ends, put on each request by [`super::http::run`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnAddrs {
+    pub peer: SocketAddr,
+    pub local: Option<SocketAddr>,
+}
+
+/// The device a request's token belongs to (`None`: no token, unknown or revoked), decided by
+/// the middleware; read by the `api.php` pipeline's auth step.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeviceAuth(pub Option<DeviceId>);
+
+#[derive(Debug, Error)]
+enum QrError {
+    #[error("the text does not fit in a QR code")]
+    TooLong,
+    #[error("PNG encoding failed: {0}")]
+    Png(String),
+}
+
+/// Puts the pairing middleware in front of `router`.
+pub(super) fn wrap(router: Router, state: AppState) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(state, middleware))
+}
+
+fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response<Body> {
+    let Some(p) = state.pairing() else {
+        return next.run(req).await;
+    };
+    let addrs = req.extensions().get::<ConnAddrs>().copied();
+    let ip = addrs.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.peer.ip());
+    let mut local = p.local_ips.clone();
+    if let Some(l) = addrs.and_then(|a| a.local) {
+        local.push(l.ip());
+    }
+    let host = header_str(req.headers(), header::HOST.as_str());
+    if let Err(e) = check_host(host, &local, &p.host_names) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "text/plain; charset=utf-8",
+            e.to_string(),
+        );
+    }
+    let path = req.uri().path().to_owned();
+    if path == "/qrcode.php" || path.ends_with("/qrcode.php") {
+        return qrcode(p, req.uri().query().unwrap_or(""));
+    }
+    if path == "/pair" || path.ends_with("/pair") {
+        let params = Params::parse(&RequestInput {
+            query: req.uri().query().unwrap_or(""),
+            content_type: None,
+            body: &[],
+            cookie: None,
+        });
+        let url = match (addrs.and_then(|a| a.local), host) {
+            (Some(l), _) if !l.ip().is_unspecified() => instance_url(l.ip(), l.port()),
+            (_, Some(h)) => format!("http://{h}/"),
+            _ => "http://localhost/".to_owned(),
+        };
+        let page = p.pairing.pair_page(ip, &url, params.non_empty("c"));
+        return plain(StatusCode::OK, PAGE_CONTENT_TYPE, page);
+    }
+    if path == "/api.php" || path.ends_with("/api.php") {
+        return api(&state, p, ip, req, next).await;
+    }
+    next.run(req).await
+}
+
+fn plain(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response<Body> {
+    let mut r = Response::new(body.into());
+    *r.status_mut() = status;
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+fn png(bytes: Vec<u8>, no_store: bool) -> Response<Body> {
+    let mut r = plain(StatusCode::OK, "image/png", bytes);
+    if no_store {
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(headers::PHP_NOCACHE_CACHE_CONTROL),
+        );
+    }
+    r
+}
+
+fn device_info(h: &HeaderMap) -> DeviceInfo {
+    let get = |n: &str| header_str(h, n).map(str::to_owned);
+    DeviceInfo {
+        model: get(headers::X_MPGRAM_DEVICE),
+        system: get(headers::X_MPGRAM_SYSTEM),
+        app_version: get(headers::X_MPGRAM_APP_VERSION),
+        user_agent: get(header::USER_AGENT.as_str()),
+    }
+}
+
+/// 429 with `Retry-After` and the plain-words message.
+fn throttled(t: &Throttled, enc: Encoding, features: ServerFeatures) -> Response<Body> {
+    let mut r = json_response(429, ApiError::Message(t.message()).body(enc), features);
+    if let Ok(v) = HeaderValue::from_str(&t.retry_after_secs().to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+enum Answer {
+    Json(Object),
+    Png(Vec<u8>),
+    Error(ApiError),
+    Throttled(Throttled),
+    /// Rendering failed: 500, empty body.
+    Broken,
+}
+
+async fn api(
+    state: &AppState,
+    p: &PairingHttp,
+    ip: IpAddr,
+    req: Request,
+    next: Next,
+) -> Response<Body> {
+    let features = state.config().features;
+    let (mut parts, body) = req.into_parts();
+    let body = if parts.method == Method::POST {
+        match axum::body::to_bytes(body, state.config().max_body).await {
+            Ok(b) => b,
+            Err(_) => {
+                return error_response(
+                    &ApiError::Message("The request is too large (at most 20 MB).".into()),
+                    Encoding::ASCII,
+                    features,
+                )
+            }
+        }
+    } else {
+        bytes::Bytes::new()
+    };
+    let h = &parts.headers;
+    let params = Params::parse(&RequestInput {
+        query: parts.uri.query().unwrap_or(""),
+        content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+        body: &body,
+        cookie: header_str(h, header::COOKIE.as_str()),
+    });
+    let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
+    let info = device_info(h);
+    let token = api_token(header_str(h, headers::X_MPGRAM_USER), &params).filter(|t| !t.is_empty());
+    let answer = match params.method_and_version() {
+        // The pipeline answers malformed requests exactly as without pairing.
+        Err(_) => None,
+        Ok((method, version)) => login_method(
+            p,
+            state.config().instance_password.as_deref(),
+            ip,
+            h,
+            &params,
+            &info,
+            token,
+            method,
+            version.get(),
+        ),
+    };
+    if let Some(answer) = answer {
+        return match answer {
+            Answer::Json(o) => json_response(200, o.to_vec(enc), features),
+            Answer::Png(b) => png(b, true),
+            Answer::Error(e) => error_response(&e, enc, features),
+            Answer::Throttled(t) => throttled(&t, enc, features),
+            Answer::Broken => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "image/png",
+                Body::empty(),
+            ),
+        };
+    }
+    let auth = match token {
+        None => DeviceAuth(None),
+        Some(t) => match p.pairing.authenticate(ip, t, &info) {
+            Auth::Device(id) => DeviceAuth(Some(id)),
+            Auth::Unknown => DeviceAuth(None),
+            Auth::Throttled(t) => return throttled(&t, enc, features),
+        },
+    };
+    parts.extensions.insert(auth);
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// The login methods (`methods-core.md` §1) with their pairing meaning; `None`: not one of them.
+#[allow(clippy::too_many_arguments)]
+fn login_method(
+    p: &PairingHttp,
+    instance_password: Option<&str>,
+    ip: IpAddr,
+    h: &HeaderMap,
+    params: &Params,
+    info: &DeviceInfo,
+    token: Option<&str>,
+    method: &str,
+    version: u8,
+) -> Option<Answer> {
+    let is_login = matches!(
+        method,
+        "initLogin"
+            | "phoneLogin"
+            | "qrLogin"
+            | "completePhoneLogin"
+            | "complete2faLogin"
+            | "resendCode"
+    );
+    if !is_login
+        && !matches!(
+            method,
+            "getCaptchaImg" | "completeSignup" | "checkAuth" | "logout"
+        )
+    {
+        return None;
+    }
+    if method == "initLogin" && params.user().is_some_and(|u| !u.is_empty()) {
+        return Some(Answer::Error(ApiError::Message("Authorized".into())));
+    }
+    if is_login && version < MIN_LOGIN_VERSION {
+        return Some(Answer::Error(ApiError::LoginUnsupportedVersion));
+    }
+    // protocol.md §5.4: the same two messages and 403; we check it on every method.
+    if let Err(e) = check_instance_password(
+        instance_password,
+        header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+    ) {
+        return Some(Answer::Error(e));
+    }
+    Some(match method {
+        "initLogin" | "phoneLogin" => start_login(p, ip, params, info),
+        "getCaptchaImg" => match params.non_empty("captcha_id") {
+            None => Answer::Error(ApiError::MissingParam("captcha_id".into())),
+            Some(id) => match p.pairing.captcha_picture(ip, id) {
+                Ok(b) => Answer::Png(b),
+                Err(e) => {
+                    tracing::warn!("captcha picture failed: {e}");
+                    Answer::Broken
+                }
+            },
+        },
+        "qrLogin" => qr_login(p, ip, info, token),
+        "completePhoneLogin" | "complete2faLogin" | "resendCode" => {
+            if p.login_api {
+                Answer::Error(ApiError::Message(
+                    "Logging a new Telegram account in from the phone is not available yet. \
+                     Use \"Log in with QR\" and the code shown on the PC."
+                        .into(),
+                ))
+            } else {
+                Answer::Error(ApiError::LoginDisabled)
+            }
+        }
+        "completeSignup" => Answer::Json(Object::new().with("res", 0)),
+        "checkAuth" => match device(p, ip, info, token) {
+            Ok(_) => Answer::Json(Object::new().with("res", "1")),
+            Err(a) => a,
+        },
+        // "logout": unpair this device only; the PC's Telegram session stays (methods-core §1.13).
+        _ => match device(p, ip, info, token) {
+            Ok(id) => {
+                if let Err(e) = p.pairing.revoke(id) {
+                    tracing::debug!("logout: {e}");
+                }
+                Answer::Json(Object::new().with("res", "1"))
+            }
+            Err(a) => a,
+        },
+    })
+}
+
+fn device(
+    p: &PairingHttp,
+    ip: IpAddr,
+    info: &DeviceInfo,
+    token: Option<&str>,
+) -> Result<DeviceId, Answer> {
+    let Some(token) = token else {
+        return Err(Answer::Error(ApiError::InvalidAuthorization));
+    };
+    match p.pairing.authenticate(ip, token, info) {
+        Auth::Device(id) => Ok(id),
+        Auth::Unknown => Err(Answer::Error(ApiError::InvalidAuthorization)),
+        Auth::Throttled(t) => Err(Answer::Throttled(t)),
+    }
+}
+
+/// `initLogin&qr=1` / `phoneLogin`: a captcha first, then the user code typed into its box.
+fn start_login(p: &PairingHttp, ip: IpAddr, params: &Params, info: &DeviceInfo) -> Answer {
+    let (Some(id), Some(key)) = (params.get("captcha_id"), params.get("captcha_key")) else {
+        let captcha_id = p.pairing.begin_login(ip);
+        return Answer::Json(
+            Object::new()
+                .with("res", "need_captcha")
+                .with("captcha_id", captcha_id),
+        );
+    };
+    let qr = params.non_empty("qr").is_some();
+    if !qr && params.non_empty("phone").is_none() {
+        return Answer::Error(ApiError::MissingParam("phone".into()));
+    }
+    let visible = p.window_visible.load(Ordering::Relaxed);
+    match p.pairing.submit_code(ip, id, key, info, visible) {
+        SubmitOutcome::Accepted { ticket, text, .. } => Answer::Json(
+            Object::new()
+                .with("user", ticket.as_str())
+                .with("res", "qr")
+                .with("text", text),
+        ),
+        o @ (SubmitOutcome::WrongCode { .. }
+        | SubmitOutcome::Closed { .. }
+        | SubmitOutcome::CaptchaExpired { .. }) => {
+            let res = o.res();
+            let (SubmitOutcome::WrongCode { captcha_id }
+            | SubmitOutcome::Closed { captcha_id }
+            | SubmitOutcome::CaptchaExpired { captcha_id }) = o
+            else {
+                return Answer::Broken;
+            };
+            Answer::Json(
+                Object::new()
+                    .with("res", res)
+                    .with("captcha_id", captcha_id),
+            )
+        }
+        SubmitOutcome::Throttled(t) => Answer::Throttled(t),
+    }
+}
+
+/// `qrLogin`: with a ticket, the pairing poll; with a device token, "already logged in".
+fn qr_login(p: &PairingHttp, ip: IpAddr, info: &DeviceInfo, token: Option<&str>) -> Answer {
+    if let Some(outcome) = token.and_then(|t| p.pairing.poll(ip, t)) {
+        return match outcome {
+            PollOutcome::Paired { token, .. } => Answer::Json(
+                Object::new()
+                    .with("res", 1)
+                    .with("user", token.as_str())
+                    .with("phone_code_hash", Value::Null),
+            ),
+            PollOutcome::Waiting { text, .. } => {
+                Answer::Json(Object::new().with("res", "qr").with("text", text))
+            }
+            o @ (PollOutcome::Denied | PollOutcome::Expired) => Answer::Error(ApiError::Message(
+                o.message().unwrap_or("Pairing ended.").to_owned(),
+            )),
+        };
+    }
+    match device(p, ip, info, token) {
+        Ok(_) => Answer::Json(
+            Object::new()
+                .with("res", 1)
+                .with("phone_code_hash", Value::Null),
+        ),
+        Err(a) => a,
+    }
+}
+
+/// `qrcode.php?t=<text>&s=<px per module>`: our status picture for texts we handed out, else the
+/// QR code of the base64-decoded text (`media.md` §6).
+fn qrcode(p: &PairingHttp, query: &str) -> Response<Body> {
+    let params = Params::parse(&RequestInput {
+        query,
+        content_type: None,
+        body: &[],
+        cookie: None,
+    });
+    let Some(t) = params.get("t") else {
+        return plain(StatusCode::BAD_REQUEST, "text/plain", Body::empty());
+    };
+    // The client puts `t` raw into the URL: a `+` arrives as a space.
+    let t = t.replace(' ', "+");
+    let broken = || {
+        plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "image/png",
+            Body::empty(),
+        )
+    };
+    if let Some(picture) = p.pairing.status_picture(&t) {
+        return match picture {
+            Ok(b) => png(b, false),
+            Err(e) => {
+                tracing::warn!("status picture failed: {e}");
+                broken()
+            }
+        };
+    }
+    let scale = params
+        .lenient("s")
+        .filter(|s| *s > 0)
+        .map_or(6, |s| s.clamp(1, 16));
+    match qr_png(&decode_lenient(&t), u32::try_from(scale).unwrap_or(6)) {
+        Ok(b) => png(b, false),
+        Err(e) => {
+            tracing::info!("qrcode.php: {e}");
+            broken()
+        }
+    }
+}
+
+/// Base64 as the reference reads it: characters outside the alphabet skipped, padding optional,
+/// the URL-safe alphabet accepted too.
+pub fn decode_lenient(t: &str) -> Vec<u8> {
+    let clean: String = t
+        .chars()
+        .filter_map(|c| match c {
+            '-' => Some('+'),
+            '_' => Some('/'),
+            c if c.is_ascii_alphanumeric() || c == '+' || c == '/' => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut clean = clean;
+    if clean.len() % 4 == 1 {
+        // A dangling last character carries no whole byte.
+        clean.pop();
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    engine.decode(clean).unwrap_or_default()
+}
+
+/// A QR code (level L, quiet zone 4 modules, `scale` px per module) as an 8-bit RGB PNG.
+fn qr_png(data: &[u8], scale: u32) -> Result<Vec<u8>, QrError> {
+    let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L)
+        .map_err(|_| QrError::TooLong)?;
+    let modules = u32::try_from(code.width()).map_err(|_| QrError::TooLong)?;
+    let colors = code.to_colors();
+    let side = (modules + 8) * scale;
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (x / scale, y / scale);
+        let dark = mx >= 4
+            && my >= 4
+            && mx < modules + 4
+            && my < modules + 4
+            && colors
+                .get(((my - 4) * modules + (mx - 4)) as usize)
+                .is_some_and(|c| *c == qrcode::Color::Dark);
+        if dark {
+            image::Rgb([0, 0, 0])
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    });
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| QrError::Png(e.to_string()))?;
+    Ok(out.into_inner())
+}
