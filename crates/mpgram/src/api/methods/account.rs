@@ -26,39 +26,38 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    let user = match cached {
-        Some(u) => u,
-        None => {
-            let users = match tokio::time::timeout(
-                call.telegram_timeout,
-                call.account.invoke(&tl::functions::users::GetUsers {
-                    id: vec![tl::enums::InputUser::UserSelf],
-                }),
-            )
-            .await
-            {
-                Ok(Ok(users)) => users,
-                Ok(Err(TelegramError::LoggedOut)) => return Err(ApiError::CouldNotGetUserInfo),
-                Ok(Err(e)) => return Err(super::telegram_error(e)),
-                Err(_) => {
-                    return Err(ApiError::Unavailable(
-                        "Telegram is taking too long to answer. Try again in a moment.".into(),
-                    ))
-                }
-            };
-            let Some(u @ tl::enums::User::User(_)) = users.into_iter().next() else {
-                return Err(ApiError::CouldNotGetUserInfo);
-            };
-            call.account
-                .cache_peers(std::slice::from_ref(&u), &[])
-                .await;
-            *call
-                .state
-                .self_user
-                .write()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(u.clone());
-            u
-        }
+    let user = if let Some(u) = cached {
+        u
+    } else {
+        let users = match tokio::time::timeout(
+            call.telegram_timeout,
+            call.account.invoke(&tl::functions::users::GetUsers {
+                id: vec![tl::enums::InputUser::UserSelf],
+            }),
+        )
+        .await
+        {
+            Ok(Ok(users)) => users,
+            Ok(Err(TelegramError::LoggedOut)) => return Err(ApiError::CouldNotGetUserInfo),
+            Ok(Err(e)) => return Err(super::telegram_error(e)),
+            Err(_) => {
+                return Err(ApiError::Unavailable(
+                    "Telegram is taking too long to answer. Try again in a moment.".into(),
+                ))
+            }
+        };
+        let Some(u @ tl::enums::User::User(_)) = users.into_iter().next() else {
+            return Err(ApiError::CouldNotGetUserInfo);
+        };
+        call.account
+            .cache_peers(std::slice::from_ref(&u), &[])
+            .await;
+        *call
+            .state
+            .self_user
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(u.clone());
+        u
     };
     Ok(model::user(&user, &call.model_ctx()))
 }

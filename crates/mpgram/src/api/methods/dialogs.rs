@@ -232,24 +232,26 @@ fn input_peer_id(call: &Call<'_>, p: &tl::enums::InputPeer) -> Option<i64> {
     })
 }
 
+/// A folder's rules with its peer lists as MPGram ids.
+struct Rule {
+    contacts: bool,
+    non_contacts: bool,
+    groups: bool,
+    broadcasts: bool,
+    bots: bool,
+    exclude_read: bool,
+    exclude_archived: bool,
+    include: Vec<i64>,
+    exclude: Vec<i64>,
+    pinned: Vec<i64>,
+}
+
 /// The dialogs of folder `f` (`methods-core.md` §3.1.1), with the reference's bugs fixed:
 /// non-contacts follow `non_contacts`, shared folders work, "self" resolves.
 async fn folder_dialogs(call: &Call<'_>, f: i64) -> Result<DialogSet, ApiError> {
     let tl::enums::messages::DialogFilters::Filters(filters) = call
         .invoke(&tl::functions::messages::GetDialogFilters {})
         .await?;
-    struct Rule {
-        contacts: bool,
-        non_contacts: bool,
-        groups: bool,
-        broadcasts: bool,
-        bots: bool,
-        exclude_read: bool,
-        exclude_archived: bool,
-        include: Vec<i64>,
-        exclude: Vec<i64>,
-        pinned: Vec<i64>,
-    }
     let ids = |v: &[tl::enums::InputPeer]| -> Vec<i64> {
         v.iter().filter_map(|p| input_peer_id(call, p)).collect()
     };
