@@ -57,7 +57,11 @@ pub(crate) fn json_response(
     r
 }
 
-pub(crate) fn error_response(e: &ApiError, enc: Encoding, features: ServerFeatures) -> Response<Body> {
+pub(crate) fn error_response(
+    e: &ApiError,
+    enc: Encoding,
+    features: ServerFeatures,
+) -> Response<Body> {
     json_response(e.status(), e.body(enc), features)
 }
 
@@ -122,9 +126,25 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
             );
             r
         }
+        Ok(Reply::Stream(body)) => {
+            // `updates.md` §8.4: spaces then the JSON, uncompressed, never buffered by a proxy.
+            let mut r = Response::new(body);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert("X-Accel-Buffering", HeaderValue::from_static("no"));
+            r
+        }
         Err(e) => {
             if e.status() >= 500 {
-                tracing::info!(status = e.status(), "api error: {}", e.to_string().chars().take(120).collect::<String>());
+                tracing::info!(
+                    status = e.status(),
+                    "api error: {}",
+                    e.to_string().chars().take(120).collect::<String>()
+                );
             }
             error_response(&e, enc, features)
         }
@@ -139,16 +159,17 @@ async fn pipeline(state: &AppState, h: &HeaderMap, params: &Params) -> Result<Re
         state.config().instance_password.as_deref(),
         header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
     )?;
-    let authorized = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
+    let device = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
         .ok()
-        .and_then(|t| state.devices().check(t))
-        .is_some();
+        .and_then(|t| state.devices().check(t));
+    let authorized = device.is_some();
     let call = Call {
         account: state.account(),
         params,
         version,
         keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
         authorized,
+        device: device.map(|d| d.0),
         state: state.methods(),
         telegram_timeout: state.config().telegram_timeout,
     };

@@ -9,6 +9,7 @@ pub mod api_php;
 pub mod devices;
 pub mod http;
 pub mod listen;
+pub mod updates_queue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,11 +61,14 @@ struct Inner {
 
 impl AppState {
     pub fn new(account: Account, devices: Arc<dyn Devices>, config: ServerConfig) -> Self {
+        let methods = MethodState::new();
+        // Queue updates from now on (a no-op outside a runtime; the first request retries).
+        methods.updates.start(&account);
         Self(Arc::new(Inner {
             account,
             devices,
             config,
-            methods: MethodState::new(),
+            methods,
         }))
     }
 
