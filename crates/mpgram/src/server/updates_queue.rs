@@ -19,10 +19,10 @@ use crate::telegram::Account;
 /// At most this many updates are kept (`updates.md` §8.3).
 pub const MAX_UPDATES: usize = 1000;
 /// Updates older than this are dropped.
-pub const MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+pub const MAX_AGE: Duration = Duration::from_hours(24);
 /// A device without a request for this long loses its cancel state (its offset lives in the
 /// client, so nothing else is kept per device).
-pub const DEVICE_IDLE: Duration = Duration::from_secs(24 * 3600);
+pub const DEVICE_IDLE: Duration = Duration::from_hours(24);
 /// Largest `update_id` before the counter wraps back to 1 (the J2ME client reads 32-bit ints).
 const MAX_ID: u32 = i32::MAX as u32 - 1;
 

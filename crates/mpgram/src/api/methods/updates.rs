@@ -274,6 +274,7 @@ impl Filter {
     }
 
     fn keeps(&self, u: &tl::enums::Update) -> bool {
+        use tl::enums::Update as U;
         let name = type_name(u);
         if self
             .types
@@ -293,7 +294,6 @@ impl Filter {
         if self.peer == 0 {
             return true;
         }
-        use tl::enums::Update as U;
         let channel_kind = matches!(
             u,
             U::NewChannelMessage(_)
