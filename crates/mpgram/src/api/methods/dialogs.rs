@@ -214,6 +214,11 @@ async fn fetch_all(call: &Call<'_>) -> Result<DialogSet, ApiError> {
     Ok(all)
 }
 
+/// Pages through every dialog so their peers' access hashes are cached.
+pub(crate) async fn warm_peer_cache(call: &Call<'_>) -> Result<(), ApiError> {
+    fetch_all(call).await.map(|_| ())
+}
+
 fn input_peer_id(call: &Call<'_>, p: &tl::enums::InputPeer) -> Option<i64> {
     use tl::enums::InputPeer as I;
     Some(match p {

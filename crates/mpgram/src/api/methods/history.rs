@@ -118,11 +118,13 @@ async fn mark_read(
         })
         .await?;
     }
-    call.invoke(&tl::functions::messages::ReadMentions {
-        peer: peer.clone(),
-        top_msg_id: thread,
-    })
-    .await?;
+    // The mentions mark is secondary: the chat is read even when this one fails.
+    let _ = call
+        .invoke(&tl::functions::messages::ReadMentions {
+            peer: peer.clone(),
+            top_msg_id: thread,
+        })
+        .await;
     Ok(())
 }
 

@@ -44,6 +44,8 @@ pub struct MethodState {
     self_user: RwLock<Option<tl::enums::User>>,
     /// The update queue read by `updates`, `getLastUpdate`, `cancelUpdates`.
     pub(crate) updates: crate::server::updates_queue::UpdateHub,
+    /// The account's own id once known (0 before): the session lookup scans the peer cache.
+    self_id: std::sync::atomic::AtomicI64,
 }
 
 impl MethodState {
@@ -81,8 +83,16 @@ impl Call<'_> {
     /// The account's own user id, from the session cache (no round trip); 0 if unknown.
     pub fn self_id(&self) -> i64 {
         use grammers_session::types::{PeerId, PeerInfo};
+        use std::sync::atomic::Ordering::Relaxed;
+        let known = self.state.self_id.load(Relaxed);
+        if known != 0 {
+            return known;
+        }
         match self.account.session().cached_peer(PeerId::self_user()) {
-            Some(PeerInfo::User { id, .. }) => id,
+            Some(PeerInfo::User { id, .. }) => {
+                self.state.self_id.store(id, Relaxed);
+                id
+            }
             _ => 0,
         }
     }

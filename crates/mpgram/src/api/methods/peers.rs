@@ -46,6 +46,12 @@ pub(crate) async fn resolve(
         if id != 0 && id == call.self_id() {
             return Ok((id, tl::enums::InputPeer::PeerSelf));
         }
+        if let Some(p) = call.account.input_peer(id) {
+            return Ok((id, p));
+        }
+        // Not cached yet (a fresh start, or a chat beyond the pages seen so far): learn the
+        // access hashes from the dialog list once, then try again.
+        super::dialogs::warm_peer_cache(call).await?;
         return call
             .account
             .input_peer(id)
@@ -156,12 +162,9 @@ pub async fn get_peers(call: &Call<'_>) -> Result<Object, ApiError> {
     let mut chats = Object::new().with("0", 0);
     let mut last_err = None;
     for id in &ids {
-        let found = match call.account.input_peer(*id) {
-            Some(input) => peer_object(call, *id, &input).await,
-            None if *id == call.self_id() => {
-                peer_object(call, *id, &tl::enums::InputPeer::PeerSelf).await
-            }
-            None => Err(unknown_peer(&id.to_string())),
+        let found = match resolve(call, &id.to_string()).await {
+            Ok((_, input)) => peer_object(call, *id, &input).await,
+            Err(e) => Err(e),
         };
         match found {
             Ok(o) if *id > 0 => {
