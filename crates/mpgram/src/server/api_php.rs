@@ -132,6 +132,18 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
             );
             r
         }
+        Ok(Reply::Stream(body)) => {
+            // `updates.md` §8.4: spaces then the JSON, uncompressed, never buffered by a proxy.
+            let mut r = Response::new(body);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert("X-Accel-Buffering", HeaderValue::from_static("no"));
+            r
+        }
         Err(e) => {
             if e.status() >= 500 {
                 tracing::info!(
@@ -158,22 +170,23 @@ async fn pipeline(
         state.config().instance_password.as_deref(),
         header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
     )?;
-    // With pairing, the middleware already asked the device table (pairing_routes).
-    let authorized = auth.map_or_else(
-        || {
-            require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
-                .ok()
-                .and_then(|t| state.devices().check(t))
-                .is_some()
-        },
-        |a| a.0.is_some(),
-    );
+    // With pairing, the middleware already asked the device table (pairing_routes); the
+    // device number keys the update queue either way.
+    let device: Option<u64> = match auth {
+        Some(a) => a.0.map(|d| u64::from(d.0)),
+        None => require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
+            .ok()
+            .and_then(|t| state.devices().check(t))
+            .map(|d| d.0),
+    };
+    let authorized = device.is_some();
     let call = Call {
         account: state.account(),
         params,
         version,
         keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
         authorized,
+        device,
         state: state.methods(),
         telegram_timeout: state.config().telegram_timeout,
     };

@@ -10,6 +10,7 @@ pub mod devices;
 pub mod http;
 pub mod listen;
 pub mod pairing_routes;
+pub mod updates_queue;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,11 +64,14 @@ struct Inner {
 
 impl AppState {
     pub fn new(account: Account, devices: Arc<dyn Devices>, config: ServerConfig) -> Self {
+        let methods = MethodState::new();
+        // Queue updates from now on (a no-op outside a runtime; the first request retries).
+        methods.updates.start(&account);
         Self(Arc::new(Inner {
             account,
             devices,
             config,
-            methods: MethodState::new(),
+            methods,
             pairing: None,
         }))
     }
@@ -75,11 +79,13 @@ impl AppState {
     /// A server whose devices, login screens, `qrcode.php`, `/pair` and Host check are the
     /// pairing's ([`pairing_routes`]).
     pub fn with_pairing(account: Account, pairing: PairingHttp, config: ServerConfig) -> Self {
+        let methods = MethodState::new();
+        methods.updates.start(&account);
         Self(Arc::new(Inner {
             account,
             devices: Arc::new(MemoryDevices::new()),
             config,
-            methods: MethodState::new(),
+            methods,
             pairing: Some(pairing),
         }))
     }

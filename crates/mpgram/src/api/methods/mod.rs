@@ -11,6 +11,7 @@ mod dialogs;
 mod history;
 mod members;
 mod peers;
+mod updates;
 
 use std::sync::RwLock;
 use std::time::Duration;
@@ -32,6 +33,8 @@ pub enum Reply {
     Json(Object),
     /// An empty body without JSON headers (`readMessages`).
     Empty,
+    /// A streamed JSON body (`updates`: keep-alive spaces, then the JSON), never compressed.
+    Stream(axum::body::Body),
 }
 
 /// State the methods keep across requests (one per account).
@@ -39,6 +42,8 @@ pub enum Reply {
 pub struct MethodState {
     /// The account's own user, so `me` (the client's keep-alive) costs no Telegram call.
     self_user: RwLock<Option<tl::enums::User>>,
+    /// The update queue read by `updates`, `getLastUpdate`, `cancelUpdates`.
+    pub(crate) updates: crate::server::updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
     self_id: std::sync::atomic::AtomicI64,
 }
@@ -58,6 +63,8 @@ pub struct Call<'a> {
     pub keep_emoji: bool,
     /// The device token is known (decided by the server before dispatch; cheap, no I/O).
     pub authorized: bool,
+    /// The device the token belongs to (`None` without a valid token).
+    pub device: Option<u64>,
     pub state: &'a MethodState,
     /// How long one Telegram call may take before the phone gets a 503 instead.
     pub telegram_timeout: Duration,
@@ -162,6 +169,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "addChatUser",
     "deleteChatUser",
     "inviteToChannel",
+    "updates",
+    "getLastUpdate",
+    "cancelUpdates",
 ];
 
 /// The single name → method dispatch (step 8 of the pipeline; the name is exact and
@@ -199,6 +209,9 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "addChatUser" => members::add_chat_user(call, true).await?,
         "deleteChatUser" => members::add_chat_user(call, false).await?,
         "inviteToChannel" => members::invite_to_channel(call).await?,
+        "updates" => return updates::updates(call),
+        "getLastUpdate" => updates::get_last_update(call).await?,
+        "cancelUpdates" => updates::cancel_updates(call)?,
         other => return Err(ApiError::UnknownMethod(other.to_owned())),
     };
     Ok(Reply::Json(json))

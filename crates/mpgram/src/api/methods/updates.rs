@@ -1,0 +1,499 @@
+//! `updates` (long poll), `getLastUpdate`, `cancelUpdates` (`updates.md` §3–§5, §8).
+
+use std::convert::Infallible;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use grammers_tl_types as tl;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::{res, Call, Reply};
+use crate::api::error::ApiError;
+use crate::api::json::{Encoding, Object, Value};
+use crate::model::{self, ModelCtx};
+use crate::server::updates_queue::{Entry, UpdateHub};
+
+/// Longest `timeout` (`updates.md` §3.1).
+const TIMEOUT_CAP: i64 = 120;
+/// Keep-alive space interval while a poll waits (§8.4).
+const SPACE_EVERY: Duration = Duration::from_secs(1);
+
+fn status_raw(s: &tl::enums::UserStatus) -> Object {
+    use tl::enums::UserStatus as S;
+    match s {
+        S::Empty => Object::new().with("_", "userStatusEmpty"),
+        S::Online(o) => Object::new()
+            .with("_", "userStatusOnline")
+            .with("expires", o.expires),
+        S::Offline(o) => Object::new()
+            .with("_", "userStatusOffline")
+            .with("was_online", o.was_online),
+        S::Recently(o) => Object::new()
+            .with("_", "userStatusRecently")
+            .with("by_me", o.by_me),
+        S::LastWeek(o) => Object::new()
+            .with("_", "userStatusLastWeek")
+            .with("by_me", o.by_me),
+        S::LastMonth(o) => Object::new()
+            .with("_", "userStatusLastMonth")
+            .with("by_me", o.by_me),
+    }
+}
+
+fn action_raw(a: &tl::enums::SendMessageAction) -> Object {
+    use tl::enums::SendMessageAction as A;
+    let (name, progress) = match a {
+        A::SendMessageCancelAction => ("sendMessageCancelAction", None),
+        A::SendMessageRecordVideoAction => ("sendMessageRecordVideoAction", None),
+        A::SendMessageUploadVideoAction(p) => ("sendMessageUploadVideoAction", Some(p.progress)),
+        A::SendMessageRecordAudioAction => ("sendMessageRecordAudioAction", None),
+        A::SendMessageUploadAudioAction(p) => ("sendMessageUploadAudioAction", Some(p.progress)),
+        A::SendMessageUploadPhotoAction(p) => ("sendMessageUploadPhotoAction", Some(p.progress)),
+        A::SendMessageUploadDocumentAction(p) => {
+            ("sendMessageUploadDocumentAction", Some(p.progress))
+        }
+        A::SendMessageGeoLocationAction => ("sendMessageGeoLocationAction", None),
+        A::SendMessageChooseContactAction => ("sendMessageChooseContactAction", None),
+        A::SendMessageRecordRoundAction => ("sendMessageRecordRoundAction", None),
+        A::SendMessageUploadRoundAction(p) => ("sendMessageUploadRoundAction", Some(p.progress)),
+        A::SendMessageChooseStickerAction => ("sendMessageChooseStickerAction", None),
+        _ => ("sendMessageTypingAction", None),
+    };
+    let mut o = Object::new().with("_", name);
+    o.insert_some("progress", progress);
+    o
+}
+
+/// Which chat an update belongs to, for the peer filter (§3.4): `(peer, new message id)`.
+fn update_peer(u: &tl::enums::Update, self_id: i64) -> Option<(i64, Option<i32>)> {
+    use tl::enums::Update as U;
+    let msg = |m: &tl::enums::Message| {
+        let mut peer = model::message::message_peer_id(m)?;
+        if peer == self_id {
+            // The short-form quirk of §1.1: an incoming private message may name the account.
+            if let (Some(from), false) = (model::message::message_from_id(m), is_out(m)) {
+                if from != self_id {
+                    peer = from;
+                }
+            }
+        }
+        Some((peer, Some(model::message::message_id(m))))
+    };
+    match u {
+        U::NewMessage(x) => msg(&x.message),
+        U::NewChannelMessage(x) => msg(&x.message),
+        U::EditMessage(x) => msg(&x.message).map(|(p, _)| (p, None)),
+        U::EditChannelMessage(x) => msg(&x.message).map(|(p, _)| (p, None)),
+        U::DeleteChannelMessages(x) => Some((model::peer::channel_peer_id(x.channel_id), None)),
+        U::ReadHistoryOutbox(x) => Some((model::peer::peer_id(&x.peer), None)),
+        U::ReadChannelOutbox(x) => Some((model::peer::channel_peer_id(x.channel_id), None)),
+        U::UserTyping(x) => Some((x.user_id, None)),
+        U::UserStatus(x) => Some((x.user_id, None)),
+        U::ChatUserTyping(x) => Some((model::peer::chat_peer_id(x.chat_id), None)),
+        U::ChannelUserTyping(x) => Some((model::peer::channel_peer_id(x.channel_id), None)),
+        _ => None,
+    }
+}
+
+fn is_out(m: &tl::enums::Message) -> bool {
+    match m {
+        tl::enums::Message::Message(m) => m.out,
+        tl::enums::Message::Service(m) => m.out,
+        tl::enums::Message::Empty(_) => false,
+    }
+}
+
+fn top_msg_id(u: &tl::enums::Update) -> Option<i32> {
+    match u {
+        tl::enums::Update::ChannelUserTyping(x) => x.top_msg_id,
+        _ => None,
+    }
+}
+
+/// The `update` object of §2.2 (message parsed in the full form).
+pub fn render(u: &tl::enums::Update, cx: &ModelCtx) -> Option<Object> {
+    use tl::enums::Update as U;
+    let message = |name: &str, m: &tl::enums::Message, pts: i32, pts_count: i32| {
+        Object::new()
+            .with("_", name)
+            .with("message", model::message(m, cx))
+            .with("pts", pts)
+            .with("pts_count", pts_count)
+    };
+    let ints = |v: &[i32]| Value::Array(v.iter().map(|&i| Value::from(i)).collect());
+    Some(match u {
+        U::NewMessage(x) => message("updateNewMessage", &x.message, x.pts, x.pts_count),
+        U::NewChannelMessage(x) => {
+            message("updateNewChannelMessage", &x.message, x.pts, x.pts_count)
+        }
+        U::EditMessage(x) => message("updateEditMessage", &x.message, x.pts, x.pts_count),
+        U::EditChannelMessage(x) => {
+            message("updateEditChannelMessage", &x.message, x.pts, x.pts_count)
+        }
+        U::DeleteChannelMessages(x) => Object::new()
+            .with("_", "updateDeleteChannelMessages")
+            .with("channel_id", model::peer::channel_peer_id(x.channel_id))
+            .with("messages", ints(&x.messages))
+            .with("pts", x.pts)
+            .with("pts_count", x.pts_count),
+        U::DeleteMessages(x) => Object::new()
+            .with("_", "updateDeleteMessages")
+            .with("messages", ints(&x.messages))
+            .with("pts", x.pts)
+            .with("pts_count", x.pts_count),
+        U::ReadHistoryOutbox(x) => Object::new()
+            .with("_", "updateReadHistoryOutbox")
+            .with("peer", model::peer::peer_id(&x.peer).to_string())
+            .with("max_id", x.max_id)
+            .with("pts", x.pts)
+            .with("pts_count", x.pts_count),
+        U::ReadChannelOutbox(x) => Object::new()
+            .with("_", "updateReadChannelOutbox")
+            .with("channel_id", model::peer::channel_peer_id(x.channel_id))
+            .with("max_id", x.max_id),
+        U::ReadHistoryInbox(x) => {
+            let mut o = Object::new().with("_", "updateReadHistoryInbox");
+            o.insert_some("folder_id", x.folder_id);
+            o.insert("peer", model::peer::peer_id(&x.peer));
+            o.insert_some("top_msg_id", x.top_msg_id);
+            o.insert("max_id", x.max_id);
+            o.insert("still_unread_count", x.still_unread_count);
+            o.insert("pts", x.pts);
+            o.insert("pts_count", x.pts_count);
+            o
+        }
+        U::ReadChannelInbox(x) => {
+            let mut o = Object::new().with("_", "updateReadChannelInbox");
+            o.insert_some("folder_id", x.folder_id);
+            o.insert("channel_id", model::peer::channel_peer_id(x.channel_id));
+            o.insert("max_id", x.max_id);
+            o.insert("still_unread_count", x.still_unread_count);
+            o.insert("pts", x.pts);
+            o
+        }
+        U::UserTyping(x) => {
+            let mut o = Object::new()
+                .with("_", "updateUserTyping")
+                .with("user_id", x.user_id);
+            o.insert_some("top_msg_id", x.top_msg_id);
+            o.insert("action", action_raw(&x.action));
+            o
+        }
+        U::ChatUserTyping(x) => Object::new()
+            .with("_", "updateChatUserTyping")
+            .with("chat_id", model::peer::chat_peer_id(x.chat_id))
+            .with("from_id", model::peer::peer_id(&x.from_id).to_string())
+            .with("action", action_raw(&x.action)),
+        U::ChannelUserTyping(x) => {
+            let mut o = Object::new()
+                .with("_", "updateChannelUserTyping")
+                .with("channel_id", model::peer::channel_peer_id(x.channel_id));
+            o.insert_some("top_msg_id", x.top_msg_id);
+            o.insert("from_id", model::peer::peer_id(&x.from_id).to_string());
+            o.insert("action", action_raw(&x.action));
+            o
+        }
+        U::UserStatus(x) => Object::new()
+            .with("_", "updateUserStatus")
+            .with("user_id", x.user_id)
+            .with("status", status_raw(&x.status)),
+        _ => return None,
+    })
+}
+
+fn type_name(u: &tl::enums::Update) -> &'static str {
+    use tl::enums::Update as U;
+    match u {
+        U::NewMessage(_) => "updateNewMessage",
+        U::NewChannelMessage(_) => "updateNewChannelMessage",
+        U::EditMessage(_) => "updateEditMessage",
+        U::EditChannelMessage(_) => "updateEditChannelMessage",
+        U::DeleteChannelMessages(_) => "updateDeleteChannelMessages",
+        U::DeleteMessages(_) => "updateDeleteMessages",
+        U::ReadHistoryOutbox(_) => "updateReadHistoryOutbox",
+        U::ReadChannelOutbox(_) => "updateReadChannelOutbox",
+        U::ReadHistoryInbox(_) => "updateReadHistoryInbox",
+        U::ReadChannelInbox(_) => "updateReadChannelInbox",
+        U::UserTyping(_) => "updateUserTyping",
+        U::ChatUserTyping(_) => "updateChatUserTyping",
+        U::ChannelUserTyping(_) => "updateChannelUserTyping",
+        U::UserStatus(_) => "updateUserStatus",
+        _ => "",
+    }
+}
+
+const CHAT_TYPES: [&str; 12] = [
+    "updateUserStatus",
+    "updateUserTyping",
+    "updateChatUserTyping",
+    "updateChannelUserTyping",
+    "updateNewMessage",
+    "updateNewChannelMessage",
+    "updateDeleteChannelMessages",
+    "updateDeleteMessages",
+    "updateEditMessage",
+    "updateEditChannelMessage",
+    "updateReadHistoryOutbox",
+    "updateReadChannelOutbox",
+];
+
+/// The filters of one `updates` request (§3.1, §3.4).
+#[derive(Debug, Clone)]
+struct Filter {
+    peer: i64,
+    message: i64,
+    top_msg: i64,
+    types: Option<Vec<String>>,
+    exclude: Vec<String>,
+    self_id: i64,
+}
+
+impl Filter {
+    fn from_call(call: &Call<'_>) -> Self {
+        let list = |name: &str| {
+            call.params
+                .get(name)
+                .map(|s| s.split(',').map(str::to_owned).collect::<Vec<_>>())
+        };
+        let mut types = list("types");
+        if call.params.get("p") == Some("1") {
+            types
+                .get_or_insert_with(Vec::new)
+                .extend(CHAT_TYPES.iter().map(|s| (*s).to_owned()));
+        }
+        Self {
+            peer: call.params.lenient("peer").unwrap_or(0),
+            message: call.params.lenient("message").unwrap_or(0),
+            top_msg: call.params.lenient("top_msg").unwrap_or(0),
+            types,
+            exclude: list("exclude").unwrap_or_default(),
+            self_id: call.self_id(),
+        }
+    }
+
+    fn keeps(&self, u: &tl::enums::Update) -> bool {
+        use tl::enums::Update as U;
+        let name = type_name(u);
+        if self
+            .types
+            .as_ref()
+            .is_some_and(|t| !t.iter().any(|x| x == name))
+            || self.exclude.iter().any(|x| x == name)
+        {
+            return false;
+        }
+        if self.top_msg != 0 {
+            if let Some(t) = top_msg_id(u) {
+                if i64::from(t) != self.top_msg {
+                    return false;
+                }
+            }
+        }
+        if self.peer == 0 {
+            return true;
+        }
+        let channel_kind = matches!(
+            u,
+            U::NewChannelMessage(_)
+                | U::EditChannelMessage(_)
+                | U::DeleteChannelMessages(_)
+                | U::ReadChannelOutbox(_)
+                | U::ChannelUserTyping(_)
+        );
+        let is_channel_peer = self.peer <= -1_000_000_000_000;
+        if matches!(
+            u,
+            U::DeleteMessages(_) | U::ReadHistoryInbox(_) | U::ReadChannelInbox(_)
+        ) || channel_kind != is_channel_peer
+        {
+            return false;
+        }
+        match update_peer(u, self.self_id) {
+            Some((p, new_id)) => {
+                p == self.peer && new_id.is_none_or(|id| i64::from(id) > self.message)
+            }
+            None => false,
+        }
+    }
+}
+
+fn envelope(e: &Entry, cx: &ModelCtx) -> Option<Object> {
+    render(&e.update, cx).map(|u| {
+        Object::new()
+            .with("update_id", i64::from(e.id))
+            .with("update", u)
+    })
+}
+
+/// The offset as the queue reads it: negative and too-large values clamp (§8.2).
+fn clamp_offset(hub: &UpdateHub, offset: i64) -> u32 {
+    let last = i64::from(hub.last_id());
+    let off = if offset < 0 {
+        last + offset
+    } else {
+        offset.min(last)
+    };
+    u32::try_from(off.max(0)).unwrap_or(0)
+}
+
+fn hub<'a>(call: &'a Call<'_>) -> &'a UpdateHub {
+    call.state.updates.start(call.account);
+    &call.state.updates
+}
+
+/// `updates`: the streamed long poll.
+pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
+    call.auth()?;
+    let offset = call.params.required_set("offset")?;
+    let offset = crate::api::params::lenient_int(offset);
+    let hub = hub(call).clone();
+    let offset = clamp_offset(&hub, offset);
+    let mut timeout = call
+        .params
+        .lenient("timeout")
+        .unwrap_or(10)
+        .min(TIMEOUT_CAP);
+    let longpoll = call.params.lenient("longpoll").unwrap_or(1) != 0;
+    if !longpoll {
+        timeout = 1;
+    }
+    let limit = match call.params.lenient("limit") {
+        Some(l) if l >= 1 => usize::try_from(l).unwrap_or(100),
+        _ => 100,
+    };
+    let delay = call.params.lenient("delay").unwrap_or(0).max(0);
+    let filter = Filter::from_call(call);
+    let cx = call.model_ctx();
+    let enc = call.params.encoding(false);
+    let guard = call.device.map(|d| hub.open_poll(d));
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    tokio::spawn(async move {
+        let body = poll(
+            &hub, guard, &tx, offset, timeout, limit, delay, &filter, &cx, enc,
+        )
+        .await;
+        let _ = tx.send(body).await;
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    });
+    Ok(Reply::Stream(axum::body::Body::from_stream(stream)))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn poll(
+    hub: &UpdateHub,
+    mut guard: Option<crate::server::updates_queue::PollGuard>,
+    tx: &mpsc::Sender<Bytes>,
+    offset: u32,
+    timeout: i64,
+    limit: usize,
+    delay: i64,
+    filter: &Filter,
+    cx: &ModelCtx,
+    enc: Encoding,
+) -> Bytes {
+    if tx.send(Bytes::from_static(b" ")).await.is_err() {
+        return Bytes::new();
+    }
+    if timeout <= 0 {
+        return Bytes::from_static(b"{\"res\":[]}");
+    }
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(timeout.unsigned_abs());
+    let delay_end = (delay > 0).then(|| start + Duration::from_secs(delay.unsigned_abs()));
+    let mut watch = hub.watch();
+    let mut cursor = offset;
+    let mut out: Vec<Value> = Vec::new();
+    let mut next_space = Instant::now() + SPACE_EVERY;
+    loop {
+        watch.borrow_and_update();
+        for e in hub.after(cursor, limit) {
+            cursor = e.id;
+            if filter.keeps(&e.update) {
+                if let Some(env) = envelope(&e, cx) {
+                    out.push(Value::Object(env));
+                }
+            }
+        }
+        let now = Instant::now();
+        if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
+            break;
+        }
+        if now >= deadline {
+            break;
+        }
+        let wake = next_space
+            .min(deadline)
+            .min(delay_end.filter(|_| !out.is_empty()).unwrap_or(deadline));
+        let cancelled = async {
+            match guard.as_mut() {
+                Some(g) => g.cancelled().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = watch.changed() => {}
+            () = cancelled => return Bytes::from_static(b"{\"cancel\":1}"),
+            () = tokio::time::sleep_until(wake) => {
+                if Instant::now() >= next_space {
+                    next_space = Instant::now() + SPACE_EVERY;
+                    if tx.send(Bytes::from_static(b" ")).await.is_err() {
+                        return Bytes::new(); // the client left
+                    }
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Bytes::from_static(b"{\"res\":[]}");
+    }
+    Bytes::from(res(Value::Array(out)).to_vec(enc))
+}
+
+/// `getLastUpdate` (§4, §8.6): the newest queued update (or the exact message of `peer`+`id`),
+/// always an object with an integer `update_id`.
+pub async fn get_last_update(call: &Call<'_>) -> Result<Object, ApiError> {
+    call.auth()?;
+    let hub = hub(call);
+    let peer = call.params.lenient("peer").unwrap_or(0);
+    let id = call.params.lenient("id").unwrap_or(0);
+    let cx = call.model_ctx();
+    let self_id = call.self_id();
+    if hub.newest_first().is_empty() {
+        let mut w = hub.watch();
+        let _ = tokio::time::timeout(Duration::from_secs(1), w.changed()).await;
+    }
+    let all = hub.newest_first();
+    if peer != 0 && id != 0 {
+        for e in &all {
+            if let Some((p, Some(mid))) = update_peer(&e.update, self_id) {
+                if p == peer && i64::from(mid) == id {
+                    if let Some(env) = envelope(e, &cx) {
+                        return Ok(env.with("exact", true));
+                    }
+                }
+            }
+        }
+    }
+    match all.first().and_then(|e| envelope(e, &cx)) {
+        Some(env) => Ok(env),
+        // Nothing queued: the last assigned id, exact, so the next poll starts right after it.
+        None => Ok(Object::new()
+            .with("update_id", i64::from(hub.last_id()))
+            .with("exact", true)),
+    }
+}
+
+/// `cancelUpdates` (§8.7): ends the device's open polls.
+pub fn cancel_updates(call: &Call<'_>) -> Result<Object, ApiError> {
+    call.auth()?;
+    let done = call.device.is_some_and(|d| hub(call).cancel(d));
+    Ok(if call.version.get() >= 11 {
+        res(i64::from(done))
+    } else {
+        res(done)
+    })
+}
