@@ -3,8 +3,10 @@
 //! Layout (see ARCHITECTURE.md): `api` (protocol rules), `store` (secrets at rest),
 //! `media` (image and audio conversions).
 pub mod api;
+pub mod home;
 pub mod media;
 pub mod model;
+pub mod pairing;
 pub mod server;
 pub mod store;
 pub mod telegram;

@@ -80,6 +80,37 @@ pub fn message_peer_id(m: &e::Message) -> Option<i64> {
     }
 }
 
+/// The sender as a peer id (`from_id`), when Telegram gives one. `getDialogs` adds it to the
+/// peer maps when it differs from the dialog (models.md §5).
+pub fn message_from_id(m: &e::Message) -> Option<i64> {
+    match m {
+        e::Message::Empty(_) => None,
+        e::Message::Message(x) => x.from_id.as_ref().map(peer_id),
+        e::Message::Service(x) => x.from_id.as_ref().map(peer_id),
+    }
+}
+
+/// Where the replied message of `m` lives, as (chat peer id, message id), for the `reply.msg`
+/// fetch (§7.9): `reply.peer` when set, else the message's own chat. `None` when there is
+/// nothing to fetch (no reply, story reply). Use `messages.getMessages` for users and basic
+/// groups and `channels.getMessages` for ids ≤ −1000000000000; batch per chat.
+pub fn reply_target(m: &e::Message) -> Option<(i64, i32)> {
+    let header = match m {
+        e::Message::Empty(_) => None,
+        e::Message::Message(x) => x.reply_to.as_ref(),
+        e::Message::Service(x) => x.reply_to.as_ref(),
+    }?;
+    let e::MessageReplyHeader::Header(h) = header else {
+        return None;
+    };
+    let chat = h
+        .reply_to_peer_id
+        .as_ref()
+        .map(peer_id)
+        .or_else(|| message_peer_id(m))?;
+    Some((chat, h.reply_to_msg_id?))
+}
+
 fn build(m: &e::Message, cx: &ModelCtx, form: Form) -> Object {
     let v = cx.version;
     let mut o = Object::with_capacity(12);

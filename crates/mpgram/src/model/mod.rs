@@ -28,7 +28,10 @@ use crate::api::version::ApiVersion;
 
 pub use chat::chat;
 pub use dialog::{dialog, missing_dialog_msg};
-pub use message::{attach_reply, message, message_short, message_with_reply};
+pub use message::{
+    attach_reply, message, message_from_id, message_id, message_peer_id, message_short,
+    message_with_reply, reply_target,
+};
 pub use peer::{peer_id, peer_maps};
 pub use user::user;
 

@@ -136,9 +136,8 @@ impl Login {
 
     /// Asks for the code again (the same number).
     pub async fn resend_code(&self) -> Result<(), TelegramError> {
-        let phone = match self.state() {
-            LoginState::CodeSent { phone } => phone,
-            _ => return Err(TelegramError::CodeExpired),
+        let LoginState::CodeSent { phone } = self.state() else {
+            return Err(TelegramError::CodeExpired);
         };
         self.send_code(&phone).await
     }
@@ -357,9 +356,8 @@ impl Login {
     async fn qr_loop(&self) {
         let mut updates = self.0.account.subscribe();
         loop {
-            let expires = match self.state() {
-                LoginState::Qr { expires, .. } => expires,
-                _ => return,
+            let LoginState::Qr { expires, .. } = self.state() else {
+                return;
             };
             let now = crate::telegram::unix_now();
             // Refresh a few seconds early; poll now and then in case the push is missed.

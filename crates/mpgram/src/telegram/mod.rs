@@ -17,7 +17,7 @@ use grammers_mtsender::{ConnectionParams, SenderPool};
 use grammers_session::types::{PeerId, PeerInfo};
 use grammers_session::Session;
 use grammers_tl_types::{self as tl, RemoteCall};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 pub use error::TelegramError;
@@ -48,6 +48,7 @@ struct Inner {
     session: Arc<PersistentSession>,
     credentials: ApiCredentials,
     updates: broadcast::Sender<Arc<UpdateBatch>>,
+    updates_ready: watch::Receiver<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -84,12 +85,20 @@ impl Account {
         let client = Client::new(pool.handle.clone());
         let runner = tokio::spawn(pool.runner.run());
         let (tx, _) = broadcast::channel(UPDATE_BUFFER);
-        let pump = updates::spawn(pool.handle, pool.updates, Arc::clone(&session), tx.clone());
+        let (ready_tx, ready) = watch::channel(false);
+        let pump = updates::spawn(
+            pool.handle,
+            pool.updates,
+            Arc::clone(&session),
+            tx.clone(),
+            ready_tx,
+        );
         Self(Arc::new(Inner {
             client,
             session,
             credentials,
             updates: tx,
+            updates_ready: ready,
             tasks: vec![runner, pump],
         }))
     }
@@ -151,6 +160,13 @@ impl Account {
         self.0.updates.subscribe()
     }
 
+    /// Resolves once live updates are flowing for a logged-in account (the starting state is
+    /// known), so nothing sent from then on is missed.
+    pub async fn updates_ready(&self) {
+        let mut r = self.0.updates_ready.clone();
+        let _ = r.wait_for(|ready| *ready).await;
+    }
+
     /// Whether the session is logged in (asks Telegram).
     pub async fn is_authorized(&self) -> Result<bool, TelegramError> {
         Ok(self.0.client.is_authorized().await?)
@@ -164,7 +180,22 @@ impl Account {
             })
             .await?;
         match users.into_iter().next() {
-            Some(tl::enums::User::User(u)) => Ok(u),
+            Some(tl::enums::User::User(u)) => {
+                // Remember who we are: the update stream starts keeping state from here.
+                let _ = self
+                    .0
+                    .session
+                    .cache_peer(PeerInfo::User {
+                        id: u.id,
+                        auth: u
+                            .access_hash
+                            .map(grammers_session::types::PeerAuth::from_hash),
+                        bot: Some(u.bot),
+                        is_self: Some(true),
+                    })
+                    .await;
+                Ok(u)
+            }
             _ => Err(TelegramError::LoggedOut),
         }
     }

@@ -172,16 +172,13 @@ impl Session for PersistentSession {
         Box::pin(async move {
             let changed = {
                 let mut d = self.data();
-                match d.peer_infos.get_mut(&peer.id()) {
-                    Some(known) => {
-                        let before = known.clone();
-                        known.extend_info(&peer);
-                        *known != before
-                    }
-                    None => {
-                        d.peer_infos.insert(peer.id(), peer);
-                        true
-                    }
+                if let Some(known) = d.peer_infos.get_mut(&peer.id()) {
+                    let before = known.clone();
+                    known.extend_info(&peer);
+                    *known != before
+                } else {
+                    d.peer_infos.insert(peer.id(), peer);
+                    true
                 }
             };
             if changed {

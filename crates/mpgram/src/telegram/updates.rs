@@ -10,10 +10,11 @@ use std::time::Duration;
 use grammers_mtsender::{
     InvocationError, SenderPoolFatHandle, UpdatesConfiguration, UpdatesReceiver,
 };
+use grammers_session::types::{UpdateState, UpdatesState};
 use grammers_session::updates::UpdatesLike;
 use grammers_session::Session;
 use grammers_tl_types as tl;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::PersistentSession;
@@ -31,8 +32,49 @@ pub(super) fn spawn(
     raw: mpsc::Receiver<UpdatesLike>,
     session: Arc<PersistentSession>,
     tx: broadcast::Sender<Arc<UpdateBatch>>,
+    ready: watch::Sender<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let mut raw = raw;
+        // Until someone is logged in there is no update state to keep; only the QR login's
+        // `updateLoginToken` matters. Pass those on, then hand the channel to grammers.
+        let mut changes = session.subscribe();
+        while !session.has_self_user() {
+            tokio::select! {
+                u = raw.recv() => match u {
+                    Some(UpdatesLike::Updates(tl::enums::Updates::UpdateShort(s))) => {
+                        let _ = tx.send(Arc::new(UpdateBatch {
+                            updates: vec![s.update],
+                            users: Vec::new(),
+                            chats: Vec::new(),
+                        }));
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+                c = changes.changed() => if c.is_err() { return },
+            }
+        }
+        // Fix a starting point before streaming: with a known state grammers begins with
+        // getDifference, so nothing between login and the first update is skipped.
+        if session.snapshot().updates_state.pts == 0 {
+            let home = session.home_dc_id().unwrap_or(2);
+            if let Ok(tl::enums::updates::State::State(st)) = handle
+                .thin
+                .invoke_in_dc(home, &tl::functions::updates::GetState {})
+                .await
+            {
+                let _ = session
+                    .set_update_state(UpdateState::All(UpdatesState {
+                        pts: st.pts,
+                        qts: st.qts,
+                        date: st.date,
+                        seq: st.seq,
+                        channels: Vec::new(),
+                    }))
+                    .await;
+            }
+        }
         let receiver = UpdatesReceiver::create(
             handle.thin.clone(),
             handle.session.clone(),
@@ -47,6 +89,7 @@ pub(super) fn spawn(
                 return;
             }
         };
+        ready.send_replace(true);
         loop {
             match receiver.next().await {
                 Ok((updates, users, chats)) => {
@@ -62,6 +105,11 @@ pub(super) fn spawn(
                         )
                         .collect();
                     let _ = session.cache_peers(infos).await;
+                    // Persist the new state before anyone sees the batch: a snapshot taken
+                    // after an update was delivered never replays it after a restart.
+                    if let Err(e) = receiver.sync_update_state().await {
+                        tracing::warn!("update state not saved: {e}");
+                    }
                     let batch = UpdateBatch {
                         updates: updates.into_iter().map(|(u, _)| u).collect(),
                         users,
