@@ -14,7 +14,11 @@ use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "mpgram", version, about = "MPGram API server for legacy phones, over your Telegram account")]
+#[command(
+    name = "mpgram",
+    version,
+    about = "MPGram API server for legacy phones, over your Telegram account"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

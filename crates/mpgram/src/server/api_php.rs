@@ -57,7 +57,11 @@ pub(crate) fn json_response(
     r
 }
 
-pub(crate) fn error_response(e: &ApiError, enc: Encoding, features: ServerFeatures) -> Response<Body> {
+pub(crate) fn error_response(
+    e: &ApiError,
+    enc: Encoding,
+    features: ServerFeatures,
+) -> Response<Body> {
     json_response(e.status(), e.body(enc), features)
 }
 
@@ -124,7 +128,11 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
         }
         Err(e) => {
             if e.status() >= 500 {
-                tracing::info!(status = e.status(), "api error: {}", e.to_string().chars().take(120).collect::<String>());
+                tracing::info!(
+                    status = e.status(),
+                    "api error: {}",
+                    e.to_string().chars().take(120).collect::<String>()
+                );
             }
             error_response(&e, enc, features)
         }

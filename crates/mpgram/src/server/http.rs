@@ -54,7 +54,11 @@ async fn header_case_template() -> Extensions {
         if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
             let _ = tx.send(req.extensions().clone());
         }
-        async { Ok::<_, Infallible>(hyper::Response::new(http_body_util::Empty::<bytes::Bytes>::new())) }
+        async {
+            Ok::<_, Infallible>(hyper::Response::new(
+                http_body_util::Empty::<bytes::Bytes>::new(),
+            ))
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .preserve_header_case(true)

@@ -34,7 +34,10 @@ pub async fn bind_default(port: u16) -> std::io::Result<(Vec<TcpListener>, Strin
             }
         };
         let Some(lan) = lan else {
-            return Ok((vec![loopback], url(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p))));
+            return Ok((
+                vec![loopback],
+                url(SocketAddr::new(Ipv4Addr::LOCALHOST.into(), p)),
+            ));
         };
         match TcpListener::bind((lan, p)).await {
             Ok(l) => return Ok((vec![l, loopback], url(SocketAddr::new(lan, p)))),

@@ -4,9 +4,9 @@
 use grammers_tl_types as tl;
 
 use super::{res, Call};
-use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::Object;
+use crate::model;
 use crate::telegram::TelegramError;
 
 /// `me`: the account's own user. Served from the state cache after the first call, since the
@@ -49,7 +49,9 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
             let Some(u @ tl::enums::User::User(_)) = users.into_iter().next() else {
                 return Err(ApiError::CouldNotGetUserInfo);
             };
-            call.account.cache_peers(std::slice::from_ref(&u), &[]).await;
+            call.account
+                .cache_peers(std::slice::from_ref(&u), &[])
+                .await;
             *call
                 .state
                 .self_user

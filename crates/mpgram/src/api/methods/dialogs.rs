@@ -8,9 +8,9 @@ use grammers_tl_types as tl;
 
 use super::peers::{chat_peer, resolve, user_id};
 use super::{res, Call};
-use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
+use crate::model;
 
 /// Server-side cut when no `limit` is given, and the page size when fetching every dialog.
 const DEFAULT_LIMIT: i64 = 100;
@@ -214,6 +214,11 @@ async fn fetch_all(call: &Call<'_>) -> Result<DialogSet, ApiError> {
     Ok(all)
 }
 
+/// Pages through every dialog so their peers' access hashes are cached.
+pub(crate) async fn warm_peer_cache(call: &Call<'_>) -> Result<(), ApiError> {
+    fetch_all(call).await.map(|_| ())
+}
+
 fn input_peer_id(call: &Call<'_>, p: &tl::enums::InputPeer) -> Option<i64> {
     use tl::enums::InputPeer as I;
     Some(match p {
@@ -350,10 +355,12 @@ async fn folder_dialogs(call: &Call<'_>, f: i64) -> Result<DialogSet, ApiError> 
             push(&mut out, d);
         }
     }
-    stable_sort(&mut out, |a, b| match (dialog_pinned(a), dialog_pinned(b)) {
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        _ => by_date_desc(all.date_of(a), all.date_of(b)),
+    stable_sort(&mut out, |a, b| {
+        match (dialog_pinned(a), dialog_pinned(b)) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => by_date_desc(all.date_of(a), all.date_of(b)),
+        }
     });
     for pinned in rule.pinned.iter().rev() {
         if let Some(pos) = out.iter().position(|d| dialog_peer(d) == *pinned) {
@@ -539,9 +546,9 @@ pub async fn get_dialog(call: &Call<'_>) -> Result<Object, ApiError> {
     let mut peers = Vec::with_capacity(refs.len());
     for r in &refs {
         let (_, peer) = resolve(call, r).await.map_err(as_200)?;
-        peers.push(tl::enums::InputDialogPeer::Peer(tl::types::InputDialogPeer {
-            peer,
-        }));
+        peers.push(tl::enums::InputDialogPeer::Peer(
+            tl::types::InputDialogPeer { peer },
+        ));
     }
     let tl::enums::messages::PeerDialogs::Dialogs(answer) = call
         .invoke(&tl::functions::messages::GetPeerDialogs { peers })

@@ -6,9 +6,9 @@ use grammers_tl_types as tl;
 use super::dialogs::{msg_id, msg_peer};
 use super::peers::{input_channel, input_user, is_channel, resolve, user_id};
 use super::{res, Call};
-use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
+use crate::model;
 
 /// Page size when `limit` is absent (the J2ME client's default).
 const DEFAULT_LIMIT: i64 = 20;
@@ -118,11 +118,13 @@ async fn mark_read(
         })
         .await?;
     }
-    call.invoke(&tl::functions::messages::ReadMentions {
-        peer: peer.clone(),
-        top_msg_id: thread,
-    })
-    .await?;
+    // The mentions mark is secondary: the chat is read even when this one fails.
+    let _ = call
+        .invoke(&tl::functions::messages::ReadMentions {
+            peer: peer.clone(),
+            top_msg_id: thread,
+        })
+        .await;
     Ok(())
 }
 
@@ -195,7 +197,10 @@ pub async fn get_history(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError
                 from_id: None,
                 saved_peer_id: None,
                 saved_reaction: None,
-                top_msg_id: p.lenient("top_msg_id").filter(|t| *t != 0).map(|t| t as i32),
+                top_msg_id: p
+                    .lenient("top_msg_id")
+                    .filter(|t| *t != 0)
+                    .map(|t| t as i32),
                 filter: search_filter(p.get("filter"))?,
                 min_date: 0,
                 max_date: 0,
@@ -236,7 +241,10 @@ pub async fn get_history(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError
     call.account.cache_peers(&page.users, &page.chats).await;
     if p.flag("read") {
         if let Some(first) = page.messages.first() {
-            let thread = p.lenient("top_msg_id").filter(|t| *t != 0).map(|t| t as i32);
+            let thread = p
+                .lenient("top_msg_id")
+                .filter(|t| *t != 0)
+                .map(|t| t as i32);
             // Errors ignored, as the reference does.
             let _ = mark_read(call, id, &peer, msg_id(first), thread).await;
         }

@@ -38,9 +38,11 @@ pub async fn import_chat_invite(call: &Call<'_>) -> Result<Object, ApiError> {
         .await
     {
         Ok(_) => Ok(res(1)),
-        Err(ApiError::Telegram(rpc)) if rpc.name == "INVITE_REQUEST_SENT" => Err(
-            ApiError::Internal("INVITE_REQUEST_SENT: a request to join was sent to the admins".into()),
-        ),
+        Err(ApiError::Telegram(rpc)) if rpc.name == "INVITE_REQUEST_SENT" => {
+            Err(ApiError::Internal(
+                "INVITE_REQUEST_SENT: a request to join was sent to the admins".into(),
+            ))
+        }
         Err(e) => Err(e),
     }
 }

@@ -4,9 +4,9 @@
 use grammers_tl_types as tl;
 
 use super::{res, Call};
-use crate::model;
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
+use crate::model;
 
 /// Peer ids at or below this are channels and supergroups (`protocol.md` §10).
 pub(crate) const CHANNEL_MAX_ID: i64 = -1_000_000_000_000;
@@ -28,9 +28,7 @@ fn username_of(reference: &str) -> Option<&str> {
         .trim_start_matches("http://")
         .trim_start_matches("t.me/")
         .trim_start_matches('@');
-    let ok = !r.is_empty()
-        && r.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let ok = !r.is_empty() && r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     ok.then_some(r)
 }
 
@@ -48,6 +46,12 @@ pub(crate) async fn resolve(
         if id != 0 && id == call.self_id() {
             return Ok((id, tl::enums::InputPeer::PeerSelf));
         }
+        if let Some(p) = call.account.input_peer(id) {
+            return Ok((id, p));
+        }
+        // Not cached yet (a fresh start, or a chat beyond the pages seen so far): learn the
+        // access hashes from the dialog list once, then try again.
+        super::dialogs::warm_peer_cache(call).await?;
         return call
             .account
             .input_peer(id)
@@ -92,7 +96,11 @@ pub(crate) fn input_user(call: &Call<'_>, id: i64) -> Result<tl::enums::InputUse
 
 /// The User or Chat object of a cached peer, asking Telegram for it once when the cache knows
 /// only its access hash.
-async fn peer_object(call: &Call<'_>, id: i64, input: &tl::enums::InputPeer) -> Result<Object, ApiError> {
+async fn peer_object(
+    call: &Call<'_>,
+    id: i64,
+    input: &tl::enums::InputPeer,
+) -> Result<Object, ApiError> {
     let ctx = call.model_ctx();
     if id > 0 || matches!(input, tl::enums::InputPeer::PeerSelf) {
         let user = match input {
@@ -154,12 +162,9 @@ pub async fn get_peers(call: &Call<'_>) -> Result<Object, ApiError> {
     let mut chats = Object::new().with("0", 0);
     let mut last_err = None;
     for id in &ids {
-        let found = match call.account.input_peer(*id) {
-            Some(input) => peer_object(call, *id, &input).await,
-            None if *id == call.self_id() => {
-                peer_object(call, *id, &tl::enums::InputPeer::PeerSelf).await
-            }
-            None => Err(unknown_peer(&id.to_string())),
+        let found = match resolve(call, &id.to_string()).await {
+            Ok((_, input)) => peer_object(call, *id, &input).await,
+            Err(e) => Err(e),
         };
         match found {
             Ok(o) if *id > 0 => {
@@ -272,7 +277,10 @@ pub async fn get_peer_info(call: &Call<'_>) -> Result<Object, ApiError> {
         };
         let tl::enums::messages::ChatFull::Full(full) = full;
         call.account.cache_peers(&full.users, &full.chats).await;
-        let base = full.chats.iter().find(|c| model::peer_id(&chat_peer(c)) == id);
+        let base = full
+            .chats
+            .iter()
+            .find(|c| model::peer_id(&chat_peer(c)) == id);
         let (rights, base_count, left, username) = match base {
             Some(tl::enums::Chat::Channel(c)) => (
                 c.admin_rights.as_ref(),
@@ -324,9 +332,7 @@ pub(crate) fn chat_peer(c: &tl::enums::Chat) -> tl::enums::Peer {
         C::Channel(x) => P::Channel(tl::types::PeerChannel { channel_id: x.id }),
         C::ChannelForbidden(x) => P::Channel(tl::types::PeerChannel { channel_id: x.id }),
         // Communities have no MPGram peer id; a chat id of 0 matches nothing.
-        C::Community(_) | C::CommunityForbidden(_) => {
-            P::Chat(tl::types::PeerChat { chat_id: 0 })
-        }
+        C::Community(_) | C::CommunityForbidden(_) => P::Chat(tl::types::PeerChat { chat_id: 0 }),
     }
 }
 
@@ -364,7 +370,11 @@ pub async fn get_contacts(call: &Call<'_>) -> Result<Object, ApiError> {
 pub async fn search_chats(call: &Call<'_>) -> Result<Object, ApiError> {
     call.auth()?;
     let q = call.params.required_set("q")?;
-    let limit = call.params.lenient("limit").filter(|l| *l > 0).unwrap_or(20);
+    let limit = call
+        .params
+        .lenient("limit")
+        .filter(|l| *l > 0)
+        .unwrap_or(20);
     let tl::enums::contacts::Found::Found(found) = call
         .invoke(&tl::functions::contacts::Search {
             broadcasts: false,
