@@ -514,18 +514,18 @@ impl MediaState {
         if r.head {
             return Ok(resp);
         }
-        *resp.body_mut() = self.chunk_stream(file, first, len);
+        *resp.body_mut() = self.chunk_stream(&file, first, len);
         Ok(resp)
     }
 
     /// Telegram chunks of 512 KiB from the one containing `first`, trimmed to `len` bytes.
-    fn chunk_stream(&self, file: FileLoc, first: u64, len: u64) -> Body {
+    fn chunk_stream(&self, file: &FileLoc, first: u64, len: u64) -> Body {
         const CHUNK: u64 = 512 * 1024;
         let it = self
             .app
             .account()
             .client()
-            .iter_download(&file)
+            .iter_download(file)
             .skip_chunks((first / CHUNK) as i32);
         let skip = (first % CHUNK) as usize;
         let timeout = self.app.config().telegram_timeout;
@@ -871,7 +871,9 @@ impl Downloadable for FileLoc {
 }
 
 /// `(type, width × height, byte size, inline bytes)` of a downloadable photo size.
-fn size_info(s: &tl::enums::PhotoSize) -> Option<(&str, u64, Option<u64>, Option<&Vec<u8>>)> {
+type SizeInfo<'a> = (&'a str, u64, Option<u64>, Option<&'a Vec<u8>>);
+
+fn size_info(s: &tl::enums::PhotoSize) -> Option<SizeInfo<'_>> {
     match s {
         tl::enums::PhotoSize::Size(x) => Some((
             &x.r#type,
@@ -1086,7 +1088,11 @@ impl DiskCache {
 
     fn path(&self, key: &str) -> PathBuf {
         let hash = Sha256::digest(key.as_bytes());
-        let name: String = hash.iter().take(20).map(|b| format!("{b:02x}")).collect();
+        let name = hash.iter().take(20).fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
         self.dir.join(name)
     }
 
