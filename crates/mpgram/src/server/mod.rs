@@ -9,9 +9,11 @@ pub mod api_php;
 pub mod devices;
 pub mod http;
 pub mod listen;
+pub mod media_routes;
 pub mod pairing_routes;
 pub mod updates_queue;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,15 +39,22 @@ pub struct ServerConfig {
     pub telegram_timeout: Duration,
     /// Largest request body read (uploads are at most 20 MiB plus multipart framing).
     pub max_body: usize,
+    /// Where converted media are cached (size-capped); `None` = a folder in the temp dir.
+    pub media_cache_dir: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             instance_password: None,
-            features: ServerFeatures::default(),
+            // Both work: `file/NAME` and `voice.php` are served by [`media_routes`].
+            features: ServerFeatures {
+                file_rewrite: true,
+                voice_conversion: true,
+            },
             telegram_timeout: Duration::from_secs(25),
             max_body: 21 * 1024 * 1024,
+            media_cache_dir: None,
         }
     }
 }
@@ -113,5 +122,9 @@ impl AppState {
 
 /// The whole HTTP surface as a value.
 pub fn router(state: AppState) -> Router {
-    pairing_routes::wrap(api_php::routes(state.clone()), state)
+    // Pairing's middleware (Host check, login screens) sees every path, media included.
+    pairing_routes::wrap(
+        media_routes::routes(state.clone(), api_php::routes(state.clone())),
+        state,
+    )
 }
