@@ -4,12 +4,14 @@
 //! `mpgram serve` serves the logged-in account.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
+use mpgram::store::Saver;
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::net::TcpListener;
 
@@ -40,6 +42,33 @@ enum Command {
         /// Where the vault and settings live.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Keep the vault key in this 0600 file instead of the OS keyring (insecure).
+        #[arg(long)]
+        insecure_key_file: Option<PathBuf>,
+    },
+    /// Log in to Telegram: a QR code to scan with the Telegram app, or `--phone`.
+    Login {
+        /// Log in with a phone number (with the country code) instead of a QR code.
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        insecure_key_file: Option<PathBuf>,
+    },
+    /// Log out of Telegram and delete the saved login and paired devices.
+    Logout {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        insecure_key_file: Option<PathBuf>,
+    },
+    /// Who is logged in, where the data is kept, and which keyring protects it.
+    Status {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        insecure_key_file: Option<PathBuf>,
     },
 }
 
@@ -75,7 +104,29 @@ fn main() -> std::process::ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo { listen } => demo(listen).await,
-        Command::Serve { listen, data_dir } => serve(listen, data_dir).await,
+        Command::Serve {
+            listen,
+            data_dir,
+            insecure_key_file,
+        } => serve(listen, data_dir, insecure_key_file).await,
+        Command::Login {
+            phone,
+            data_dir,
+            insecure_key_file,
+        } => login(phone, data_dir, insecure_key_file).await,
+        Command::Logout {
+            data_dir,
+            insecure_key_file,
+        } => {
+            let home = open_home(data_dir, insecure_key_file).await?;
+            home.logout().await?;
+            println!("Logged out. The saved login and paired devices were deleted.");
+            Ok(())
+        }
+        Command::Status {
+            data_dir,
+            insecure_key_file,
+        } => status(data_dir, insecure_key_file).await,
     }
 }
 
@@ -135,23 +186,78 @@ async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the Telegram login saved by `mpgram login`.
-// The vault (store/) comes from another engineer; until then there is nothing to load.
-fn load_session(_data_dir: Option<&Path>) -> anyhow::Result<(StoredSession, ApiCredentials)> {
-    anyhow::bail!("No Telegram account is set up yet: run `mpgram login` first")
+/// Opens a data folder's vault (the keyring may block, so off the runtime).
+async fn open_home(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<Home> {
+    Ok(
+        tokio::task::spawn_blocking(move || Home::open(data_dir.as_deref(), key_file))
+            .await
+            .context("opening the vault")??,
+    )
 }
 
-async fn serve(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let (stored, credentials) = load_session(data_dir.as_deref())?;
-    let account = Account::start(stored, credentials);
-    let state = AppState::with_pairing(
-        account,
-        PairingHttp::new(Pairing::new()),
-        ServerConfig::default(),
+async fn login(
+    phone: Option<String>,
+    data_dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut home = open_home(data_dir, key_file).await?;
+    let start = home
+        .data
+        .session
+        .clone()
+        .unwrap_or_else(StoredSession::fresh);
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut out = std::io::stdout();
+    cli_login(&mut home, phone.as_deref(), start, &mut input, &mut out).await?;
+    Ok(())
+}
+
+async fn status(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let home = open_home(data_dir, key_file).await?;
+    println!("Data folder: {}", home.vault().data_dir().display());
+    println!("Secrets kept by: {}", home.vault().backend());
+    let devices = home.data.devices.as_ref().map_or(0, |d| d.devices.len());
+    println!("Paired devices: {devices}");
+    match home.account() {
+        Ok(account) => match account.me().await {
+            Ok(me) => println!(
+                "Logged in as: {} {}",
+                me.first_name.unwrap_or_default(),
+                me.last_name.unwrap_or_default()
+            ),
+            Err(e) => println!("Telegram login saved, but Telegram says: {e}"),
+        },
+        Err(e) => println!("{e}"),
+    }
+    Ok(())
+}
+
+async fn serve(
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    key_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let home = open_home(data_dir, key_file).await?;
+    let account = home.account()?;
+    let pairing = Pairing::new();
+    if let Some(devices) = home.data.devices.clone() {
+        pairing.restore(devices);
+    }
+    // Keep the session (update state, peers) and the device list saved while serving.
+    let saver = Saver::spawn(
+        std::sync::Arc::clone(home.vault()),
+        home.data.clone(),
+        Some(std::sync::Arc::clone(account.session())),
+        pairing.clone(),
+        std::time::Duration::from_secs(2),
     );
+    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
     println!("MPGram Home is serving at {url}");
-    serve_until_ctrl_c(listeners, state).await
+    let result = serve_until_ctrl_c(listeners, state).await;
+    saver.finish().await;
+    result
 }
 
 async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> anyhow::Result<()> {
