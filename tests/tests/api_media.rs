@@ -139,8 +139,7 @@ impl Server {
             .await
             .into_iter()
             .find(|(_, m)| m["type"] == kind)
-            .map(|(id, _)| id)
-            .unwrap_or_else(|| panic!("no {kind} in {peer}"))
+            .map_or_else(|| panic!("no {kind} in {peer}"), |(id, _)| id)
     }
 }
 

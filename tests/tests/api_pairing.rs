@@ -527,7 +527,7 @@ async fn qrcode_php_draws_a_real_qr_code_for_other_texts() {
     assert_eq!(img.width() % 6, 0, "6 px per module by default");
     let modules = img.width() / 6 - 8;
     assert!(
-        modules >= 21 && (modules - 17) % 4 == 0,
+        modules >= 21 && (modules - 17).is_multiple_of(4),
         "a QR version's size: {modules}"
     );
     // The quiet zone is white.
@@ -583,7 +583,7 @@ fn base64_std(b: &[u8]) -> String {
             out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
         }
     }
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out

@@ -1,6 +1,9 @@
 //! The MPGram API server end to end: a real HTTP client over a real socket → our server →
 //! grammers → fakegram's demo world. Every answer goes through the strict J2ME parser.
 
+// A failed unwrap is a failed test here, with the panic message pointing at the line.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -471,9 +474,6 @@ async fn get_dialogs_costs_one_call_and_every_dialog_has_msg_and_peer() {
         let msg = d.get_object("msg").expect("msg");
         msg.get_long("date").expect("msg.date");
         assert!(!msg.has("peer_id"));
-    }
-    for u in a.json.get("users").map(|_| ()).into_iter() {
-        let _ = u;
     }
 }
 
