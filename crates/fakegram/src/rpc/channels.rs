@@ -183,27 +183,7 @@ pub fn get_participants(
             if user_id == c.creator {
                 e::ChannelParticipant::Creator(t::ChannelParticipantCreator {
                     user_id,
-                    admin_rights: e::ChatAdminRights::Rights(t::ChatAdminRights {
-                        change_info: true,
-                        post_messages: true,
-                        edit_messages: true,
-                        delete_messages: true,
-                        ban_users: true,
-                        invite_users: true,
-                        pin_messages: true,
-                        add_admins: true,
-                        anonymous: false,
-                        manage_call: true,
-                        other: true,
-                        manage_topics: true,
-                        post_stories: false,
-                        edit_stories: false,
-                        delete_stories: false,
-                        manage_direct_messages: false,
-                        manage_ranks: false,
-                        manage_linked_peers: false,
-                        manage_welcome_messages: false,
-                    }),
+                    admin_rights: wtl::admin_rights(),
                     rank: None,
                 })
             } else {

@@ -139,7 +139,8 @@ pub fn user(w: &World, u: &UserRec) -> e::User {
     })
 }
 
-fn admin_rights() -> e::ChatAdminRights {
+/// Full admin rights, as a creator has.
+pub fn admin_rights() -> e::ChatAdminRights {
     e::ChatAdminRights::Rights(t::ChatAdminRights {
         change_info: true,
         post_messages: true,

@@ -193,7 +193,8 @@ pub async fn get_peers(call: &Call<'_>) -> Result<Object, ApiError> {
         .with("chats", placeholder(chats)))
 }
 
-fn user_status(s: &tl::enums::UserStatus) -> Object {
+/// A user status in MadelineProto form (also used by the update stream).
+pub(super) fn user_status(s: &tl::enums::UserStatus) -> Object {
     use tl::enums::UserStatus as S;
     match s {
         S::Empty => Object::new().with("_", "userStatusEmpty"),

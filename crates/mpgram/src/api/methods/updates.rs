@@ -20,28 +20,6 @@ const TIMEOUT_CAP: i64 = 120;
 /// Keep-alive space interval while a poll waits (§8.4).
 const SPACE_EVERY: Duration = Duration::from_secs(1);
 
-fn status_raw(s: &tl::enums::UserStatus) -> Object {
-    use tl::enums::UserStatus as S;
-    match s {
-        S::Empty => Object::new().with("_", "userStatusEmpty"),
-        S::Online(o) => Object::new()
-            .with("_", "userStatusOnline")
-            .with("expires", o.expires),
-        S::Offline(o) => Object::new()
-            .with("_", "userStatusOffline")
-            .with("was_online", o.was_online),
-        S::Recently(o) => Object::new()
-            .with("_", "userStatusRecently")
-            .with("by_me", o.by_me),
-        S::LastWeek(o) => Object::new()
-            .with("_", "userStatusLastWeek")
-            .with("by_me", o.by_me),
-        S::LastMonth(o) => Object::new()
-            .with("_", "userStatusLastMonth")
-            .with("by_me", o.by_me),
-    }
-}
-
 fn action_raw(a: &tl::enums::SendMessageAction) -> Object {
     use tl::enums::SendMessageAction as A;
     let (name, progress) = match a {
@@ -198,7 +176,7 @@ pub fn render(u: &tl::enums::Update, cx: &ModelCtx) -> Option<Object> {
         U::UserStatus(x) => Object::new()
             .with("_", "updateUserStatus")
             .with("user_id", x.user_id)
-            .with("status", status_raw(&x.status)),
+            .with("status", super::peers::user_status(&x.status)),
         _ => return None,
     })
 }
