@@ -98,19 +98,9 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
         return Response::new(Body::empty());
     }
     // PHP parses only POST bodies.
-    let body = if parts.method == Method::POST {
-        match axum::body::to_bytes(body, state.config().max_body).await {
-            Ok(b) => b,
-            Err(_) => {
-                return error_response(
-                    &ApiError::Message("The request is too large (at most 20 MB).".into()),
-                    Encoding::ASCII,
-                    features,
-                )
-            }
-        }
-    } else {
-        bytes::Bytes::new()
+    let body = match read_body(&state, &parts.method, body).await {
+        Ok(b) => b,
+        Err(resp) => return *resp,
     };
     let h = &parts.headers;
     let params = Params::parse(&RequestInput {
@@ -191,4 +181,24 @@ async fn pipeline(
         telegram_timeout: state.config().telegram_timeout,
     };
     methods::dispatch(method, &call).await
+}
+
+/// The request body as PHP sees it: POST bodies only, bounded by the configured size.
+pub(super) async fn read_body(
+    state: &AppState,
+    method: &Method,
+    body: Body,
+) -> Result<bytes::Bytes, Box<Response<Body>>> {
+    if method != Method::POST {
+        return Ok(bytes::Bytes::new());
+    }
+    axum::body::to_bytes(body, state.config().max_body)
+        .await
+        .map_err(|_| {
+            Box::new(error_response(
+                &ApiError::Message("The request is too large (at most 20 MB).".into()),
+                Encoding::ASCII,
+                state.config().features,
+            ))
+        })
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use axum::middleware::Next;
 use axum::Router;
 use base64::Engine as _;
@@ -203,19 +203,9 @@ async fn api(
 ) -> Response<Body> {
     let features = state.config().features;
     let (mut parts, body) = req.into_parts();
-    let body = if parts.method == Method::POST {
-        match axum::body::to_bytes(body, state.config().max_body).await {
-            Ok(b) => b,
-            Err(_) => {
-                return error_response(
-                    &ApiError::Message("The request is too large (at most 20 MB).".into()),
-                    Encoding::ASCII,
-                    features,
-                )
-            }
-        }
-    } else {
-        bytes::Bytes::new()
+    let body = match super::api_php::read_body(state, &parts.method, body).await {
+        Ok(b) => b,
+        Err(resp) => return *resp,
     };
     let h = &parts.headers;
     let params = Params::parse(&RequestInput {
