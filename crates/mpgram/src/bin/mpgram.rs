@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
@@ -33,6 +34,9 @@ enum Command {
         /// Address to listen on (default: LAN address and loopback, port 8080 or the next free).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Where the control channel's file goes (default: a new temporary folder, printed).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Serve the logged-in Telegram account.
     Serve {
@@ -103,7 +107,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { listen } => demo(listen).await,
+        Command::Demo { listen, data_dir } => demo(listen, data_dir).await,
         Command::Serve {
             listen,
             data_dir,
@@ -141,7 +145,19 @@ async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, S
     }
 }
 
-async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
+async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    // The demo keeps nothing but the control file; without a folder it makes a temporary one.
+    let (data_dir, _temp) = if let Some(d) = data_dir {
+        (d, None)
+    } else {
+        let t = tempfile::Builder::new()
+            .prefix("mpgram-demo-")
+            .tempdir()
+            .context("could not make a temporary data folder")?;
+        (t.path().to_owned(), Some(t))
+    };
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("could not create {}", data_dir.display()))?;
     let dc = fakegram::FakeDc::start(fakegram::demo_world())
         .await
         .context("the demo world could not start")?;
@@ -172,18 +188,45 @@ async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     pairing.open();
     let user_code = pairing.status().user_code.unwrap_or_default();
     let import = pairing.create_import_code();
-    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
+    let http = PairingHttp::new(pairing);
+    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
+    let control = start_control(&data_dir, http, &url, true, &account).await?;
     println!("MPGram Home demo is serving at {url}");
+    println!("Data folder: {}", data_dir.display());
     println!("On the phone: Instance URL {url}, then \"Import session\" with the token below,");
     println!("or \"Log in with QR\" and type the user code into the captcha box,");
     println!("or \"Import session\" with the one-time code (valid 10 minutes).");
     println!("token: {token}");
     println!("user code: {user_code}");
     println!("code: {}", import.code);
-    serve_until_ctrl_c(listeners, state).await?;
+    let result = serve_until_ctrl_c(listeners, state).await;
+    control.shutdown().await;
     drop(dc);
-    Ok(())
+    result
+}
+
+/// Starts the loopback control channel for `mpgram pair|devices|…` and the window, and fills
+/// in the account once Telegram says who it is.
+async fn start_control(
+    data_dir: &std::path::Path,
+    http: PairingHttp,
+    url: &str,
+    demo: bool,
+    account: &Account,
+) -> anyhow::Result<ControlServer> {
+    let state = ControlState::new(http, url, Status::serving(url, demo));
+    let control = ControlServer::start(data_dir, state.clone(), axum::Router::new())
+        .await
+        .context("the control channel could not start")?;
+    let account = account.clone();
+    tokio::spawn(async move {
+        match account.me().await {
+            Ok(me) => state.update_status(|s| s.account = Some(account_info(&me))),
+            Err(e) => tracing::warn!("could not ask Telegram who is logged in: {e}"),
+        }
+    });
+    Ok(control)
 }
 
 /// Opens a data folder's vault (the keyring may block, so off the runtime).
@@ -252,10 +295,13 @@ async fn serve(
         pairing.clone(),
         std::time::Duration::from_secs(2),
     );
-    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
+    let http = PairingHttp::new(pairing);
+    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
+    let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
     println!("MPGram Home is serving at {url}");
     let result = serve_until_ctrl_c(listeners, state).await;
+    control.shutdown().await;
     saver.finish().await;
     result
 }
@@ -274,10 +320,29 @@ async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> any
             .await
         }));
     }
-    let _ = tokio::signal::ctrl_c().await;
+    stop_signal().await;
     let _ = stop_tx.send(true);
     for t in tasks {
         t.await.context("server task failed")??;
     }
     Ok(())
+}
+
+/// Ctrl-C, or (on unix) SIGTERM/SIGHUP: the ways a terminal or a service manager asks to stop.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
