@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use mpgram::control::cli::{self, Action};
+use mpgram::control::client::ControlClient;
 use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
@@ -74,6 +76,37 @@ enum Command {
         #[arg(long)]
         insecure_key_file: Option<PathBuf>,
     },
+    /// Pair a phone with the running MPGram: shows the codes and a QR code until Ctrl-C.
+    Pair {
+        /// Name for the next phone that pairs (default: what the phone says it is).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// List paired devices and phones waiting for approval, with their IDs.
+    Devices {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Allow a phone that is waiting for approval.
+    Approve {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Refuse a phone that is waiting for approval.
+    Deny {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Unpair a device: its next request is refused.
+    Revoke {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -99,7 +132,8 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Our errors are sentences already; the chain adds the cause where there is one.
+            eprintln!("{e:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -131,7 +165,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             insecure_key_file,
         } => status(data_dir, insecure_key_file).await,
+        Command::Pair { name, data_dir } => {
+            let client = control_client(data_dir)?;
+            Ok(cli::pair(&client, name, stop_signal()).await?)
+        }
+        Command::Devices { data_dir } => {
+            let client = control_client(data_dir)?;
+            Ok(cli::devices(&client, &mut std::io::stdout()).await?)
+        }
+        Command::Approve { id, data_dir } => device_action(data_dir, Action::Approve, &id).await,
+        Command::Deny { id, data_dir } => device_action(data_dir, Action::Deny, &id).await,
+        Command::Revoke { id, data_dir } => device_action(data_dir, Action::Revoke, &id).await,
     }
+}
+
+/// The control channel of the MPGram running on the data folder (same default as `serve`).
+fn control_client(data_dir: Option<PathBuf>) -> anyhow::Result<ControlClient> {
+    let dir = match data_dir {
+        Some(d) => d,
+        None => mpgram::store::default_data_dir()?,
+    };
+    Ok(ControlClient::open(&dir)?)
+}
+
+async fn device_action(data_dir: Option<PathBuf>, action: Action, id: &str) -> anyhow::Result<()> {
+    let client = control_client(data_dir)?;
+    println!("{}", cli::act(&client, action, id).await?);
+    Ok(())
 }
 
 async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, String)> {

@@ -11,6 +11,7 @@
 //! [`events`]); other front ends add theirs (`extra` in [`ControlServer::start`], or a new file
 //! merged in [`router`]).
 
+pub mod cli;
 pub mod client;
 pub mod devices;
 pub mod events;
