@@ -367,6 +367,7 @@ async fn serve(
 }
 
 async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> anyhow::Result<()> {
+    let stop = stop_signal();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let router = server::router(state);
     let mut tasks = Vec::new();
@@ -380,7 +381,7 @@ async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> any
             .await
         }));
     }
-    stop_signal().await;
+    stop.await;
     let _ = stop_tx.send(true);
     for t in tasks {
         t.await.context("server task failed")??;
@@ -389,20 +390,31 @@ async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> any
 }
 
 /// Ctrl-C, or (on unix) SIGTERM/SIGHUP: the ways a terminal or a service manager asks to stop.
-async fn stop_signal() {
+/// The handlers are installed when this is called, not when the future is first polled, so a
+/// Ctrl-C that comes early still ends the command cleanly.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let term = signal(SignalKind::terminate());
-        let hup = signal(SignalKind::hangup());
-        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        );
+        async move {
+            if let (Ok(mut int), Ok(mut term), Ok(mut hup)) = streams {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
             }
-            return;
         }
     }
-    let _ = tokio::signal::ctrl_c().await;
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -167,7 +167,7 @@ async fn pair_loop(
     println!("url: {url}/");
     println!("user code: {code}");
     println!("code: {}", text(&import, "code"));
-    print!("{}", terminal_qr(text(pairing, "pair_url")));
+    println!("{}", terminal_qr(text(pairing, "pair_url")));
     println!("Waiting for phones (Ctrl-C to stop)…");
 
     let (lines_tx, mut lines) = mpsc::channel::<String>(4);
