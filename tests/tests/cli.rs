@@ -181,3 +181,50 @@ fn the_cli_says_plainly_when_mpgram_is_not_running() {
         stderr(&o)
     );
 }
+
+/// On a terminal, `mpgram pair` asks y/n for a phone waiting for approval. The terminal is a
+/// pseudo-terminal from util-linux `script`.
+#[cfg(target_os = "linux")]
+#[test]
+fn pair_on_a_terminal_asks_to_allow_a_waiting_phone() {
+    use std::io::Write as _;
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` (for a pseudo-terminal) is not installed");
+        return;
+    }
+    let demo = Demo::start();
+    // A phone waits for approval (pairing opened without a screen).
+    let code = demo.control_post("/v1/pairing/open", r#"{"window_visible":false}"#)["user_code"]
+        .as_str()
+        .expect("open")
+        .to_owned();
+    let phone = demo.phone("Nokia6300");
+    let ticket = phone.type_user_code(&code);
+    assert_eq!(s(&phone.poll(&ticket).json, "res"), "qr");
+
+    let command = format!(
+        "'{}' pair --data-dir '{}'",
+        cli_common::bin().display(),
+        demo.data_dir()
+    );
+    let mut cmd = std::process::Command::new("script");
+    cmd.args(["-q", "-e", "-c", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped());
+    let mut pair = Proc::spawn_cmd(cmd);
+    let mut keys = pair.child.stdin.take().expect("stdin");
+    let line = pair.wait_line(|l| l.contains("Waiting for approval:"));
+    assert!(
+        line.contains("Nokia6300") && line.contains("number "),
+        "{line}"
+    );
+    keys.write_all(b"y\n").expect("type y");
+    keys.flush().expect("flush");
+    pair.wait_line(|l| l.contains("Allowed"));
+    let a = phone.poll(&ticket);
+    assert!(res_is_one(&a.json), "allowed from the terminal");
+    pair.wait_line(|l| l.contains("Paired: Nokia6300"));
+}

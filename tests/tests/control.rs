@@ -201,3 +201,37 @@ fn events_announce_pending_phones_and_pairing_changes() {
     let closed = demo.control_post("/v1/pairing/close", "");
     assert_eq!(closed["open"], true, "still open for the grace period");
 }
+
+#[test]
+fn device_actions_answer_json_and_plain_words() {
+    let demo = Demo::start();
+    let send = |path: &str, body: &str| {
+        let r = http()
+            .post(format!("{}{path}", demo.control.url))
+            .bearer_auth(&demo.control.secret)
+            .body(body.to_owned())
+            .send()
+            .expect("request");
+        let code = r.status().as_u16();
+        let v: serde_json::Value = serde_json::from_slice(&r.bytes().expect("body")).expect("JSON");
+        (code, v)
+    };
+    let (code, v) = send("/v1/devices/1/rename", r#"{"name":"Mum's Nokia"}"#);
+    assert_eq!(code, 200);
+    assert_eq!(v["devices"][0]["name"], "Mum's Nokia");
+    let (code, v) = send("/v1/devices/1/rename", r#"{"name":"   "}"#);
+    assert_eq!(code, 400);
+    assert!(v["error"].as_str().is_some_and(|e| e.contains("name")));
+    let (code, _) = send("/v1/devices/1/rename", "not json");
+    assert_eq!(code, 400);
+    let (code, v) = send("/v1/devices/99/revoke", "");
+    assert_eq!(code, 404);
+    assert!(v["error"].as_str().is_some_and(|e| e.contains("99")));
+    let (code, _) = send("/v1/devices/abc/approve", "");
+    assert_eq!(code, 404);
+    let (code, _) = send("/v1/nothing", "");
+    assert_eq!(code, 404);
+    let v = demo.control_post("/v1/pairing/import-code", "");
+    assert_eq!(v["code"].as_str().map(str::len), Some(32));
+    assert!(v["expires_at"].as_u64().is_some());
+}

@@ -44,13 +44,18 @@ pub struct Proc {
 
 impl Proc {
     pub fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(bin())
-            .args(args)
-            .stdin(Stdio::null())
+        let mut cmd = Command::new(bin());
+        cmd.args(args).stdin(Stdio::null());
+        Self::spawn_cmd(cmd)
+    }
+
+    /// Any command; stdout is read line by line, stderr dropped.
+    pub fn spawn_cmd(mut cmd: Command) -> Self {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("mpgram starts");
+            .expect("the command starts");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::channel();
         // Keeps reading to the end, so the child never writes into a closed pipe.
