@@ -228,3 +228,34 @@ fn pair_on_a_terminal_asks_to_allow_a_waiting_phone() {
     assert!(res_is_one(&a.json), "allowed from the terminal");
     pair.wait_line(|l| l.contains("Paired: Nokia6300"));
 }
+
+/// `mpgram pair` killed outright (no Ctrl-C handler runs): the core notices its event stream end
+/// and treats the pairing screen as closed, so pairing does not stay open without approval.
+#[test]
+fn a_killed_pair_command_still_closes_the_pairing_screen() {
+    let demo = Demo::start();
+    demo.control_post("/v1/pairing/close", "");
+    let mut pair = Proc::spawn(&["pair", "--data-dir", demo.data_dir()]);
+    pair.line_starting("user code: ");
+    let p = demo.control_get("/v1/pairing");
+    assert_eq!(p["open"], true);
+    assert!(
+        p["open_until"].is_null(),
+        "a screen shows: open until it closes"
+    );
+    pair.child.kill().expect("kill");
+    let _ = pair.child.wait();
+    // Bounded: the stream's end is seen at the latest with its next keep-alive (15 s).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    loop {
+        let p = demo.control_get("/v1/pairing");
+        if p["open_until"].as_u64().is_some() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the screen never counted as closed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

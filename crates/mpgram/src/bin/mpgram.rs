@@ -206,6 +206,8 @@ async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, S
 }
 
 async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    // Before anything is printed or written, so an early Ctrl-C still removes control.json.
+    let stop = stop_signal();
     // The demo keeps nothing but the control file; without a folder it makes a temporary one.
     let (data_dir, _temp) = if let Some(d) = data_dir {
         (d, None)
@@ -260,7 +262,7 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     println!("token: {token}");
     println!("user code: {user_code}");
     println!("code: {}", import.code);
-    let result = serve_until_ctrl_c(listeners, state).await;
+    let result = serve_until_ctrl_c(listeners, state, stop).await;
     control.shutdown().await;
     drop(dc);
     result
@@ -341,6 +343,7 @@ async fn serve(
     data_dir: Option<PathBuf>,
     key_file: Option<PathBuf>,
 ) -> anyhow::Result<()> {
+    let stop = stop_signal();
     let home = open_home(data_dir, key_file).await?;
     let account = home.account()?;
     let pairing = Pairing::new();
@@ -360,14 +363,17 @@ async fn serve(
     let (listeners, url) = bind(listen).await?;
     let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
     println!("MPGram Home is serving at {url}");
-    let result = serve_until_ctrl_c(listeners, state).await;
+    let result = serve_until_ctrl_c(listeners, state, stop).await;
     control.shutdown().await;
     saver.finish().await;
     result
 }
 
-async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> anyhow::Result<()> {
-    let stop = stop_signal();
+async fn serve_until_ctrl_c(
+    listeners: Vec<TcpListener>,
+    state: AppState,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let router = server::router(state);
     let mut tasks = Vec::new();

@@ -130,10 +130,13 @@ pub async fn pair(
     stop: impl Future<Output = ()>,
 ) -> Result<(), ClientError> {
     let interactive = std::io::stdin().is_terminal();
+    // The stream first: it is what tells the core this screen exists, so that even if this
+    // process is killed the screen counts as closed.
+    let events = client.events(true).await?;
     let pairing = client
         .post("/v1/pairing/open", Some(&json!({ "window_visible": true })))
         .await?;
-    let result = pair_loop(client, name, interactive, &pairing, stop).await;
+    let result = pair_loop(client, events, name, interactive, &pairing, stop).await;
     // The screen goes away: pairing stays open a while, but only with approval on this PC.
     if client.post("/v1/pairing/close", None).await.is_ok() {
         println!(
@@ -145,13 +148,13 @@ pub async fn pair(
 
 async fn pair_loop(
     client: &ControlClient,
+    mut events: super::client::EventStream,
     mut name: Option<String>,
     interactive: bool,
     pairing: &Value,
     stop: impl Future<Output = ()>,
 ) -> Result<(), ClientError> {
     let import = client.post("/v1/pairing/import-code", None).await?;
-    let mut events = client.events().await?;
     let url = text(pairing, "url");
     let mut code = text(pairing, "user_code").to_owned();
     if text(pairing, "user_code").is_empty() {
@@ -188,7 +191,8 @@ async fn pair_loop(
     let mut known: Option<HashSet<u64>> = None;
     let mut seen_pending: HashSet<u64> = HashSet::new();
     let mut asking: VecDeque<Value> = VecDeque::new();
-    let mut was_open = true;
+    // The stream's first snapshot predates the opening: only a change from open counts.
+    let mut was_open = false;
     tokio::pin!(stop);
     loop {
         tokio::select! {

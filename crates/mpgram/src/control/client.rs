@@ -117,10 +117,16 @@ impl ControlClient {
         self.finish(resp).await
     }
 
-    /// Follows `/v1/events`.
-    pub async fn events(&self) -> Result<EventStream, ClientError> {
+    /// Follows `/v1/events`; `pairing_screen`: this client shows the pairing screen while the
+    /// stream is open (the core closes the screen when it ends, even if this process is killed).
+    pub async fn events(&self, pairing_screen: bool) -> Result<EventStream, ClientError> {
+        let path = if pairing_screen {
+            "/v1/events?pairing_screen=1"
+        } else {
+            "/v1/events"
+        };
         let resp = self
-            .request(reqwest::Method::GET, "/v1/events")
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .map_err(|e| self.send_error(&e))?;

@@ -2,12 +2,18 @@
 //! approvals included) or `open-window`; `data:` is the JSON the matching GET returns
 //! (`open-window`: `{}`). A new stream starts with the current `status`, `pairing` and `devices`
 //! so a client never misses what happened between its GET and its subscription.
+//!
+//! `GET /v1/events?pairing_screen=1` is the stream of a pairing screen (`mpgram pair`, the
+//! window's pairing page): when the last such stream ends, however its process ended (even
+//! killed), the screen counts as closed, so pairing ends after its grace period and needs Allow.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::State;
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Query, State};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::routing::get;
 use axum::Router;
@@ -104,18 +110,41 @@ pub(super) async fn pump(state: ControlState) {
     }
 }
 
+/// Held by a pairing screen's stream; the last one dropped closes the screen.
+struct ScreenGuard(ControlState);
+
+impl ScreenGuard {
+    fn new(state: &ControlState) -> Self {
+        state.0.screens.fetch_add(1, Ordering::SeqCst);
+        Self(state.clone())
+    }
+}
+
+impl Drop for ScreenGuard {
+    fn drop(&mut self) {
+        if self.0 .0.screens.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.pairing().pairing.close();
+        }
+    }
+}
+
 struct Feed {
     state: ControlState,
     rx: broadcast::Receiver<Event>,
     queued: VecDeque<Event>,
+    _screen: Option<ScreenGuard>,
 }
 
-fn stream(state: &ControlState) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+fn stream(
+    state: &ControlState,
+    pairing_screen: bool,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     let rx = state.events().subscribe();
     let feed = Feed {
         queued: snapshot(state).into(),
         state: state.clone(),
         rx,
+        _screen: pairing_screen.then(|| ScreenGuard::new(state)),
     };
     let mut stopping = state.stopping();
     let events = stream::unfold(feed, |mut feed| async move {
@@ -138,11 +167,19 @@ fn stream(state: &ControlState) -> impl Stream<Item = Result<SseEvent, Infallibl
         })
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+struct EventsQuery {
+    pairing_screen: Option<String>,
+}
+
 pub(super) fn routes() -> Router<ControlState> {
     Router::new().route(
         "/v1/events",
-        get(|State(state): State<ControlState>| async move {
-            Sse::new(stream(&state)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
-        }),
+        get(
+            |State(state): State<ControlState>, Query(q): Query<EventsQuery>| async move {
+                let screen = matches!(q.pairing_screen.as_deref(), Some("1" | "true"));
+                Sse::new(stream(&state, screen)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+            },
+        ),
     )
 }

@@ -75,6 +75,8 @@ struct Inner {
     events: Events,
     /// Set when the server stops, so open event streams end and shutdown does not wait on them.
     stopping: watch::Sender<bool>,
+    /// Event streams opened with `?pairing_screen=1` (see [`events`]).
+    screens: std::sync::atomic::AtomicUsize,
 }
 
 impl ControlState {
@@ -85,6 +87,7 @@ impl ControlState {
             status: watch::Sender::new(status),
             events: Events::new(),
             stopping: watch::Sender::new(false),
+            screens: std::sync::atomic::AtomicUsize::new(0),
         }))
     }
 
