@@ -235,3 +235,84 @@ fn device_actions_answer_json_and_plain_words() {
     assert_eq!(v["code"].as_str().map(str::len), Some(32));
     assert!(v["expires_at"].as_u64().is_some());
 }
+
+/// `mpgram serve` on a data folder with a stored login (pointing at fakegram) runs the control
+/// channel too: the CLI works against it and Ctrl-C removes the file.
+#[cfg(unix)]
+#[test]
+fn mpgram_serve_runs_the_control_channel_too() {
+    use mpgram::home::Home;
+    use mpgram::telegram::{ApiCredentials, StoredSession};
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dc = rt
+        .block_on(fakegram::FakeDc::start(fakegram::demo_world()))
+        .expect("fakegram");
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    // A key file keeps this independent of the keyring.
+    let key_file = dir.path().join("vault.key");
+    let mut home = Home::open(Some(&data), Some(key_file.clone())).expect("vault");
+    home.set_credentials(&ApiCredentials {
+        api_id: mpgram_tests::API_ID,
+        api_hash: mpgram_tests::API_HASH.into(),
+    })
+    .expect("credentials");
+    let key = dc.new_key(true);
+    home.data.session = Some(StoredSession::from(dc.session_data(&key, dc.home_dc())));
+    home.data.save(home.vault()).expect("save");
+    drop(home);
+
+    let data_s = data.to_str().expect("utf-8");
+    let mut serve = cli_common::Proc::spawn(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_s,
+        "--insecure-key-file",
+        key_file.to_str().expect("utf-8"),
+    ]);
+    serve.wait_line(|l| l.contains("http://"));
+    let file: mpgram::control::ControlFile =
+        serde_json::from_slice(&std::fs::read(data.join("control.json")).expect("control.json"))
+            .expect("parses");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let status: serde_json::Value = http()
+            .get(format!("{}/v1/status", file.url))
+            .bearer_auth(&file.secret)
+            .send()
+            .expect("status")
+            .json_value();
+        assert_eq!(status["demo"], false);
+        if status["account"]["name"] == "Sam Rivera" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the account never showed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = cli_common::run(&["devices"], data_s);
+    assert!(o.status.success(), "{}", cli_common::stderr(&o));
+    assert!(cli_common::stdout(&o).contains("No paired devices"));
+    assert!(serve.interrupt().success());
+    assert!(!data.join("control.json").exists());
+    drop(dc);
+}
+
+trait JsonValue {
+    fn json_value(self) -> serde_json::Value;
+}
+
+impl JsonValue for reqwest::blocking::Response {
+    fn json_value(self) -> serde_json::Value {
+        serde_json::from_slice(&self.bytes().expect("body")).expect("JSON")
+    }
+}
