@@ -179,6 +179,7 @@ async fn pipeline(
         device,
         state: state.methods(),
         telegram_timeout: state.config().telegram_timeout,
+        voice_conversion: state.config().features.voice_conversion,
     };
     methods::dispatch(method, &call).await
 }
