@@ -1,6 +1,7 @@
 //! Shared helpers for the end-to-end tests: a real grammers client wired to a fakegram DC,
 //! and the strict parser that reads every API answer as the J2ME client would.
 
+pub mod external;
 pub mod strict;
 
 use std::sync::Arc;

@@ -4,77 +4,18 @@
 //!
 //! Run: `cargo build -p fakegram && cargo run -p mpgram-tests --bin transfer-rss`
 
-use std::io::BufRead;
-use std::net::SocketAddrV4;
-use std::process::{Command, Stdio};
-
 use anyhow::{bail, Context};
 use grammers_client::message::InputMessage;
-use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+use mpgram::telegram::{Account, ApiCredentials};
+use mpgram_tests::external::{reset_peak, rss_kib, ExternalFakegram};
 use tokio::io::AsyncReadExt;
 
 const SIZE: usize = 100 * 1024 * 1024;
 
-/// Current and peak resident set size of this process, in KiB.
-fn rss_kib() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Resets the peak so each phase measures its own (Linux `clear_refs` 5).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let exe = std::env::current_exe()?;
-    let dir = exe.parent().context("exe dir")?;
-    let fake = dir.join("fakegram");
-    if !fake.exists() {
-        bail!(
-            "{} is missing: run `cargo build -p fakegram` first",
-            fake.display()
-        );
-    }
-    let mut child = Command::new(&fake)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("start fakegram")?;
-    let out = child.stdout.take().context("stdout")?;
-    let mut addrs = Vec::new();
-    let mut key = None;
-    let mut home = 2;
-    for line in std::io::BufReader::new(out).lines() {
-        let line = line?;
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        match parts.as_slice() {
-            ["dc", id, addr] => addrs.push((id.parse::<i32>()?, addr.parse::<SocketAddrV4>()?)),
-            ["key", hex] => {
-                let mut k = [0u8; 256];
-                for (i, b) in k.iter_mut().enumerate() {
-                    *b = u8::from_str_radix(hex.get(i * 2..i * 2 + 2).context("key")?, 16)?;
-                }
-                key = Some(fakegram::AuthKey::new(k));
-            }
-            ["home", id] => {
-                home = id.parse()?;
-                break;
-            }
-            _ => {}
-        }
-    }
-    let key = key.context("no key from fakegram")?;
-    let session = StoredSession::from(fakegram::session_data_for(&addrs, &key, home));
+    let fake = ExternalFakegram::start()?;
+    let session = fake.session.clone();
     let account = Account::start(
         session,
         ApiCredentials {
@@ -124,7 +65,6 @@ async fn main() -> anyhow::Result<()> {
         down_peak.saturating_sub(base2) as f64 / 1024.0,
         base as f64 / 1024.0
     );
-    drop(child.stdin.take());
-    let _ = child.kill();
+    drop(fake);
     Ok(())
 }

@@ -90,21 +90,20 @@ fn sent_updates(w: &World, sent: &[(i64, LoggedUpdate)]) -> e::Updates {
     })
 }
 
+/// Telegram refuses a `random_id` already used in the same chat (a resent request).
+fn check_random_id(w: &World, peer: Peer, random_id: i64) -> RpcResult<()> {
+    if w.sent_random_ids.contains_key(&(peer, random_id)) {
+        return Err(RpcErr::bad("RANDOM_ID_DUPLICATE"));
+    }
+    Ok(())
+}
+
 /// Posts our message, pushes it to other sessions, and starts the demo bot's answer.
 fn post_and_answer(ctx: &Ctx<'_>, w: &mut World, random_id: i64, m: MsgRec) -> e::Updates {
-    if let Some((peer, id)) = w.sent_random_ids.get(&random_id).copied() {
-        // A resent request: answer with what was posted the first time.
-        let entry = LoggedUpdate {
-            pts: w.pts,
-            pts_count: 0,
-            event: world::Event::NewMessage { peer, id },
-        };
-        return sent_updates(w, &[(random_id, entry)]);
-    }
     let peer = m.peer;
     let text = m.text.clone();
     let (id, entry) = w.post(m);
-    w.sent_random_ids.insert(random_id, (peer, id));
+    w.sent_random_ids.insert((peer, random_id), id);
     ctx.shared.publish(w, std::slice::from_ref(&entry));
     if let Peer::User(bot) = peer {
         if w.echo_bot == Some(bot) {
@@ -150,6 +149,7 @@ pub fn send_message(ctx: &Ctx<'_>, req: f::messages::SendMessage) -> RpcResult<e
     let mut w = ctx.world();
     let peer = resolve_peer(&w, &req.peer)?;
     check_writable(&w, peer)?;
+    check_random_id(&w, peer, req.random_id)?;
     if req.message.trim().is_empty() {
         return Err(RpcErr::bad("MESSAGE_EMPTY"));
     }
@@ -297,6 +297,7 @@ pub fn send_media(ctx: &Ctx<'_>, req: f::messages::SendMedia) -> RpcResult<e::Up
     let mut w = ctx.world();
     let peer = resolve_peer(&w, &req.peer)?;
     check_writable(&w, peer)?;
+    check_random_id(&w, peer, req.random_id)?;
     if req.message.encode_utf16().count() > 1024 {
         return Err(RpcErr::bad("MEDIA_CAPTION_TOO_LONG"));
     }
@@ -381,6 +382,9 @@ pub fn forward_messages(ctx: &Ctx<'_>, req: f::messages::ForwardMessages) -> Rpc
     if req.id.len() != req.random_id.len() || req.id.is_empty() {
         return Err(RpcErr::bad("RANDOM_ID_INVALID"));
     }
+    for random_id in &req.random_id {
+        check_random_id(&w, to, *random_id)?;
+    }
     let mut sent = Vec::new();
     for (id, random_id) in req.id.iter().zip(&req.random_id) {
         let src = w
@@ -400,7 +404,7 @@ pub fn forward_messages(ctx: &Ctx<'_>, req: f::messages::ForwardMessages) -> Rpc
             }));
         }
         let (new_id, entry) = w.post(m);
-        w.sent_random_ids.insert(*random_id, (to, new_id));
+        w.sent_random_ids.insert((to, *random_id), new_id);
         sent.push((*random_id, entry));
     }
     let entries: Vec<LoggedUpdate> = sent.iter().map(|(_, e_)| e_.clone()).collect();

@@ -78,11 +78,14 @@ pub struct World {
     pub channel_logs: HashMap<i64, Vec<LoggedUpdate>>,
     /// Uploaded file parts by the client's file id.
     pub uploads: HashMap<i64, BTreeMap<i32, Vec<u8>>>,
-    /// `random_id`s already sent, so a resent request posts once.
-    pub sent_random_ids: HashMap<i64, (Peer, i32)>,
+    /// `random_id`s already sent per chat, so a resent request fails with
+    /// `RANDOM_ID_DUPLICATE` as on Telegram and posts once.
+    pub sent_random_ids: HashMap<(Peer, i64), i32>,
     pub next_file_id: i64,
     /// A bot that answers every message sent to it after about a second (demo world).
     pub echo_bot: Option<i64>,
+    /// Invite links, oldest first.
+    pub invites: Vec<InviteRec>,
 }
 
 impl World {
@@ -109,6 +112,7 @@ impl World {
             sent_random_ids: HashMap::new(),
             next_file_id: 5_000_000_000_001,
             echo_bot: None,
+            invites: Vec::new(),
         }
     }
 

@@ -179,6 +179,7 @@ async fn pipeline(
         device,
         state: state.methods(),
         telegram_timeout: state.config().telegram_timeout,
+        voice_conversion: state.config().features.voice_conversion,
     };
     methods::dispatch(method, &call).await
 }
@@ -196,7 +197,8 @@ pub(super) async fn read_body(
         .await
         .map_err(|_| {
             Box::new(error_response(
-                &ApiError::Message("The request is too large (at most 20 MB).".into()),
+                // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.
+                &ApiError::Message("File is too large".into()),
                 Encoding::ASCII,
                 state.config().features,
             ))

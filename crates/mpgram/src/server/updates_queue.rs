@@ -108,8 +108,21 @@ fn dedupe_key(u: &tl::enums::Update) -> Option<(u8, i64, i64)> {
             i64::from(crate::model::message::message_id(m)),
         )
     };
+    // An edit is the same update when chat, message and edit date match: an own edit is
+    // queued from the call's answer and arrives again through the update stream.
+    let edit = |m: &tl::enums::Message| {
+        use std::hash::{Hash, Hasher};
+        let (peer, id) = msg(m);
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        if let tl::enums::Message::Message(m) = m {
+            (m.edit_date, &m.message).hash(&mut h);
+        }
+        (2, peer, (id << 32) | i64::from(h.finish() as u32))
+    };
     match u {
         U::NewMessage(x) => Some((1, msg(&x.message).0, msg(&x.message).1)),
+        U::EditMessage(x) => Some(edit(&x.message)),
+        U::EditChannelMessage(x) => Some(edit(&x.message)),
         U::NewChannelMessage(x) => Some((1, msg(&x.message).0, msg(&x.message).1)),
         U::DeleteMessages(x) => Some((3, 0, i64::from(x.pts))),
         U::DeleteChannelMessages(x) => Some((4, x.channel_id, i64::from(x.pts))),

@@ -11,6 +11,8 @@ mod dialogs;
 mod history;
 mod members;
 mod peers;
+mod raw;
+pub mod send;
 mod updates;
 
 use std::sync::RwLock;
@@ -46,6 +48,8 @@ pub struct MethodState {
     pub(crate) updates: crate::server::updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
     self_id: std::sync::atomic::AtomicI64,
+    /// Retried-send answers and known documents of the send methods.
+    pub send: send::SendState,
 }
 
 impl MethodState {
@@ -68,6 +72,8 @@ pub struct Call<'a> {
     pub state: &'a MethodState,
     /// How long one Telegram call may take before the phone gets a 503 instead.
     pub telegram_timeout: Duration,
+    /// Voice uploads are converted (`voice=1` works); the same switch as `voice.php`.
+    pub voice_conversion: bool,
 }
 
 impl Call<'_> {
@@ -159,19 +165,28 @@ pub const IMPLEMENTED: &[&str] = &[
     "getPeer",
     "getPeers",
     "getPeerInfo",
+    "getFullInfo",
+    "getInfo",
+    "resolvePhone",
     "getContacts",
     "searchChats",
     "getParticipants",
     "joinChannel",
     "leaveChannel",
+    "checkChatInvite",
     "importChatInvite",
     "banMember",
     "addChatUser",
     "deleteChatUser",
     "inviteToChannel",
+    "getExportedChatInvites",
+    "exportChatInvite",
     "updates",
     "getLastUpdate",
     "cancelUpdates",
+    "sendMessage",
+    "sendMedia",
+    "editMessage",
 ];
 
 /// The single name → method dispatch (step 8 of the pipeline; the name is exact and
@@ -199,6 +214,12 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "getPeer" => peers::get_peer(call).await?,
         "getPeers" => peers::get_peers(call).await?,
         "getPeerInfo" => peers::get_peer_info(call).await?,
+        "getFullInfo" => raw::get_full_info(call).await?,
+        "getInfo" => raw::get_info(call).await?,
+        "resolvePhone" => raw::resolve_phone(call).await?,
+        "checkChatInvite" => raw::check_chat_invite(call).await?,
+        "getExportedChatInvites" => raw::get_exported_chat_invites(call).await?,
+        "exportChatInvite" => raw::export_chat_invite(call).await?,
         "getContacts" => peers::get_contacts(call).await?,
         "searchChats" => peers::search_chats(call).await?,
         "getParticipants" => peers::get_participants(call).await?,
@@ -209,6 +230,9 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "addChatUser" => members::add_chat_user(call, true).await?,
         "deleteChatUser" => members::add_chat_user(call, false).await?,
         "inviteToChannel" => members::invite_to_channel(call).await?,
+        "sendMessage" => send::send(call, send::Kind::Message).await?,
+        "sendMedia" => send::send(call, send::Kind::Media).await?,
+        "editMessage" => send::send(call, send::Kind::Edit).await?,
         "updates" => return updates::updates(call),
         "getLastUpdate" => updates::get_last_update(call).await?,
         "cancelUpdates" => updates::cancel_updates(call)?,
