@@ -12,6 +12,8 @@ export XDG_RUNTIME_DIR="$(mktemp -d)"
 chmod 700 "$XDG_RUNTIME_DIR"
 # WebKit renders the same pixels with less memory without the DMA-BUF renderer.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1
+# JSON snapshots (insta) are compared, never rewritten: a changed answer fails the run.
+export INSTA_UPDATE=no
 
 exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   printf "test\n" | gnome-keyring-daemon --unlock --components=secrets >/dev/null

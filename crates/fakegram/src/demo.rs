@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::media as gen;
 use crate::world::{
     AccountSettings, Action, Button, ChatKind, ChatRec, DialogRec, Entity, EntityKind, FileKind,
-    FileRec, FolderRec, FwdRec, Media, MsgRec, Peer, PollRec, ReactionRec, SizeRec, StickerSetRec,
-    TopicRec, UserRec, World,
+    FileRec, FolderRec, FwdRec, InviteRec, Media, MsgRec, Peer, PollRec, ReactionRec, SizeRec,
+    StickerSetRec, TopicRec, UserRec, World,
 };
 
 pub const DEMO_BOT_USERNAME: &str = "mpgram_echo_bot";
@@ -766,5 +766,50 @@ pub fn demo_world() -> World {
     for c in b.w.chats.values_mut() {
         c.pts = 50;
     }
+
+    // Invite links: mine to the family group (one revoked), one to a group I am in, and one
+    // to a group I am not in (its preview). Added after the dialog pass: no dialog for it.
+    let mut lab = ChatRec::new(
+        1_500_000_004,
+        ChatKind::Megagroup { forum: false },
+        "Secret Phones Lab",
+        priya,
+    );
+    lab.members = vec![priya, dmitry, chen];
+    lab.about = "Invite only".into();
+    lab.date = T0 - 400_000;
+    b.w.add_chat(lab);
+    let invite = |hash: &str, chat: Peer, admin_id: i64, date: i32| InviteRec {
+        hash: hash.into(),
+        chat: chat.bare_id(),
+        admin_id,
+        date,
+        usage: 0,
+        revoked: false,
+        permanent: false,
+        request_needed: false,
+    };
+    b.w.invites = vec![
+        InviteRec {
+            revoked: true,
+            usage: 1,
+            ..invite("OldFamilyLink01", family, ME, T0 - 900_000)
+        },
+        InviteRec {
+            permanent: true,
+            usage: 2,
+            ..invite("FamilyLink2025a", family, ME, T0 - 500_000)
+        },
+        invite("RetroClubJoin01", club, alex, T0 - 700_000),
+        InviteRec {
+            usage: 3,
+            ..invite(
+                "SecretLabJoin01",
+                Peer::Channel(1_500_000_004),
+                priya,
+                T0 - 300_000,
+            )
+        },
+    ];
     b.w
 }

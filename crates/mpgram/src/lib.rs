@@ -3,6 +3,7 @@
 //! Layout (see ARCHITECTURE.md): `api` (protocol rules), `store` (secrets at rest),
 //! `media` (image and audio conversions).
 pub mod api;
+pub mod control;
 pub mod home;
 pub mod media;
 pub mod model;

@@ -37,5 +37,5 @@ pub fn wrong_code(p: &Pairing) -> String {
 /// The client's captcha screen: `initLogin&qr=1`, then the answer with the window visible.
 pub fn type_code(p: &Pairing, ip: IpAddr, code: &str) -> SubmitOutcome {
     let captcha_id = p.begin_login(ip);
-    p.submit_code(ip, &captcha_id, code, &nokia(), true)
+    p.submit_code(ip, &captcha_id, code, &nokia())
 }

@@ -132,7 +132,7 @@ mod pairing {
         assert_eq!(p.status().user_code, None);
         let id = p.begin_login(PHONE);
         assert_eq!(p.captcha_picture_kind(PHONE, &id), Picture::PairingClosed);
-        let outcome = p.submit_code(PHONE, &id, "123456", &nokia(), true);
+        let outcome = p.submit_code(PHONE, &id, "123456", &nokia());
         assert!(matches!(outcome, SubmitOutcome::Closed { .. }));
         assert!(outcome.res().contains("captcha"));
 
@@ -207,10 +207,22 @@ mod pairing {
     #[test]
     fn a_phone_pairing_while_the_window_is_hidden_always_needs_allow() {
         let (p, _) = setup();
+        // Opened, then the screen was closed: still open for the grace period, but only with Allow.
         p.open();
+        p.close();
         let id = p.begin_login(PHONE);
         let code = current_code(&p);
-        let outcome = p.submit_code(PHONE, &id, &code, &nokia(), false);
+        let outcome = p.submit_code(PHONE, &id, &code, &nokia());
+        let (ticket, _, number) = accepted(outcome);
+        assert!(number.is_some());
+        assert!(matches!(
+            p.poll(PHONE, &ticket),
+            Some(PollOutcome::Waiting { .. })
+        ));
+        // Opened without a screen at all (the control API's `window_visible: false`): the same.
+        p.stop();
+        p.keep_open();
+        let outcome = type_code(&p, PHONE, &current_code(&p));
         let (ticket, _, number) = accepted(outcome);
         assert!(number.is_some());
         assert!(matches!(

@@ -351,6 +351,19 @@ pub fn read_history(
     ))
 }
 
+/// `messages.getChats`: basic groups by id (unknown ids are left out, as Telegram does).
+pub fn get_chats(ctx: &Ctx<'_>, req: f::messages::GetChats) -> RpcResult<e::messages::Chats> {
+    let w = ctx.world();
+    let ids: Vec<i64> = req
+        .id
+        .iter()
+        .copied()
+        .filter(|id| w.peer_exists(Peer::Chat(*id)))
+        .collect();
+    let (_, chats) = wtl::peer_lists(&w, [], ids);
+    Ok(e::messages::Chats::Chats(t::messages::Chats { chats }))
+}
+
 pub fn get_full_chat(
     ctx: &Ctx<'_>,
     req: f::messages::GetFullChat,

@@ -8,6 +8,7 @@
 mod auth;
 mod channels;
 mod files;
+mod invites;
 mod messages;
 mod send;
 mod updates;
@@ -180,6 +181,10 @@ fn dispatch(ctx: &Ctx<'_>, ctor: u32, body: &[u8]) -> RpcResult<Vec<u8>> {
         f::users::GetFullUser => users::get_full_user,
         f::contacts::ResolveUsername => users::resolve_username,
         f::contacts::GetContacts => users::get_contacts,
+        f::contacts::ResolvePhone => users::resolve_phone,
+        f::messages::CheckChatInvite => invites::check_chat_invite,
+        f::messages::GetExportedChatInvites => invites::get_exported_chat_invites,
+        f::messages::ExportChatInvite => invites::export_chat_invite,
         f::photos::GetUserPhotos => users::get_user_photos,
         f::messages::GetDialogs => messages::get_dialogs,
         f::messages::GetPeerDialogs => messages::get_peer_dialogs,
@@ -189,6 +194,7 @@ fn dispatch(ctx: &Ctx<'_>, ctor: u32, body: &[u8]) -> RpcResult<Vec<u8>> {
         f::messages::Search => messages::search,
         f::messages::ReadHistory => messages::read_history,
         f::messages::GetFullChat => messages::get_full_chat,
+        f::messages::GetChats => messages::get_chats,
         f::messages::GetForumTopics => messages::get_forum_topics,
         f::messages::GetReplies => messages::get_replies,
         f::messages::GetStickerSet => files::get_sticker_set,

@@ -228,6 +228,27 @@ pub fn resolve_username(
     }))
 }
 
+/// `contacts.resolvePhone`: the user with that phone (digits only; `+` and spaces ignored).
+pub fn resolve_phone(
+    ctx: &Ctx<'_>,
+    req: f::contacts::ResolvePhone,
+) -> RpcResult<e::contacts::ResolvedPeer> {
+    let w = ctx.world();
+    let digits: String = req.phone.chars().filter(char::is_ascii_digit).collect();
+    let id = w
+        .users
+        .values()
+        .find(|u| !digits.is_empty() && u.phone.as_deref() == Some(digits.as_str()))
+        .map(|u| u.id)
+        .ok_or_else(|| RpcErr::bad("PHONE_NOT_OCCUPIED"))?;
+    let (users, chats) = wtl::peer_lists(&w, [id], []);
+    Ok(e::contacts::ResolvedPeer::Peer(t::contacts::ResolvedPeer {
+        peer: wtl::peer(Peer::User(id)),
+        chats,
+        users,
+    }))
+}
+
 pub fn get_contacts(
     ctx: &Ctx<'_>,
     _: f::contacts::GetContacts,

@@ -84,6 +84,8 @@ pub struct World {
     pub next_file_id: i64,
     /// A bot that answers every message sent to it after about a second (demo world).
     pub echo_bot: Option<i64>,
+    /// Invite links, oldest first.
+    pub invites: Vec<InviteRec>,
 }
 
 impl World {
@@ -110,6 +112,7 @@ impl World {
             sent_random_ids: HashMap::new(),
             next_file_id: 5_000_000_000_001,
             echo_bot: None,
+            invites: Vec::new(),
         }
     }
 

@@ -407,3 +407,17 @@ impl Default for AccountSettings {
         }
     }
 }
+
+/// An invite link to a chat (`t.me/+HASH`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRec {
+    pub hash: String,
+    /// The chat's bare id (basic group or channel).
+    pub chat: i64,
+    pub admin_id: i64,
+    pub date: i32,
+    pub usage: i32,
+    pub revoked: bool,
+    pub permanent: bool,
+    pub request_needed: bool,
+}

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use mpgram::control::cli::{self, Action};
+use mpgram::control::client::ControlClient;
+use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
@@ -33,6 +36,9 @@ enum Command {
         /// Address to listen on (default: LAN address and loopback, port 8080 or the next free).
         #[arg(long)]
         listen: Option<SocketAddr>,
+        /// Where the control channel's file goes (default: a new temporary folder, printed).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Serve the logged-in Telegram account.
     Serve {
@@ -70,6 +76,37 @@ enum Command {
         #[arg(long)]
         insecure_key_file: Option<PathBuf>,
     },
+    /// Pair a phone with the running MPGram: shows the codes and a QR code until Ctrl-C.
+    Pair {
+        /// Name for the next phone that pairs (default: what the phone says it is).
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// List paired devices and phones waiting for approval, with their IDs.
+    Devices {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Allow a phone that is waiting for approval.
+    Approve {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Refuse a phone that is waiting for approval.
+    Deny {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Unpair a device: its next request is refused.
+    Revoke {
+        id: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -95,7 +132,8 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Our errors are sentences already; the chain adds the cause where there is one.
+            eprintln!("{e:#}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -103,7 +141,7 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { listen } => demo(listen).await,
+        Command::Demo { listen, data_dir } => demo(listen, data_dir).await,
         Command::Serve {
             listen,
             data_dir,
@@ -127,7 +165,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             insecure_key_file,
         } => status(data_dir, insecure_key_file).await,
+        Command::Pair { name, data_dir } => {
+            let client = control_client(data_dir)?;
+            Ok(cli::pair(&client, name, stop_signal()).await?)
+        }
+        Command::Devices { data_dir } => {
+            let client = control_client(data_dir)?;
+            Ok(cli::devices(&client, &mut std::io::stdout()).await?)
+        }
+        Command::Approve { id, data_dir } => device_action(data_dir, Action::Approve, &id).await,
+        Command::Deny { id, data_dir } => device_action(data_dir, Action::Deny, &id).await,
+        Command::Revoke { id, data_dir } => device_action(data_dir, Action::Revoke, &id).await,
     }
+}
+
+/// The control channel of the MPGram running on the data folder (same default as `serve`).
+fn control_client(data_dir: Option<PathBuf>) -> anyhow::Result<ControlClient> {
+    let dir = match data_dir {
+        Some(d) => d,
+        None => mpgram::store::default_data_dir()?,
+    };
+    Ok(ControlClient::open(&dir)?)
+}
+
+async fn device_action(data_dir: Option<PathBuf>, action: Action, id: &str) -> anyhow::Result<()> {
+    let client = control_client(data_dir)?;
+    println!("{}", cli::act(&client, action, id).await?);
+    Ok(())
 }
 
 async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, String)> {
@@ -141,7 +205,19 @@ async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, S
     }
 }
 
-async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
+async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+    // The demo keeps nothing but the control file; without a folder it makes a temporary one.
+    let (data_dir, _temp) = if let Some(d) = data_dir {
+        (d, None)
+    } else {
+        let t = tempfile::Builder::new()
+            .prefix("mpgram-demo-")
+            .tempdir()
+            .context("could not make a temporary data folder")?;
+        (t.path().to_owned(), Some(t))
+    };
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("could not create {}", data_dir.display()))?;
     let dc = fakegram::FakeDc::start(fakegram::demo_world())
         .await
         .context("the demo world could not start")?;
@@ -172,18 +248,45 @@ async fn demo(listen: Option<SocketAddr>) -> anyhow::Result<()> {
     pairing.open();
     let user_code = pairing.status().user_code.unwrap_or_default();
     let import = pairing.create_import_code();
-    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
+    let http = PairingHttp::new(pairing);
+    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
+    let control = start_control(&data_dir, http, &url, true, &account).await?;
     println!("MPGram Home demo is serving at {url}");
+    println!("Data folder: {}", data_dir.display());
     println!("On the phone: Instance URL {url}, then \"Import session\" with the token below,");
     println!("or \"Log in with QR\" and type the user code into the captcha box,");
     println!("or \"Import session\" with the one-time code (valid 10 minutes).");
     println!("token: {token}");
     println!("user code: {user_code}");
     println!("code: {}", import.code);
-    serve_until_ctrl_c(listeners, state).await?;
+    let result = serve_until_ctrl_c(listeners, state).await;
+    control.shutdown().await;
     drop(dc);
-    Ok(())
+    result
+}
+
+/// Starts the loopback control channel for `mpgram pair|devices|…` and the window, and fills
+/// in the account once Telegram says who it is.
+async fn start_control(
+    data_dir: &std::path::Path,
+    http: PairingHttp,
+    url: &str,
+    demo: bool,
+    account: &Account,
+) -> anyhow::Result<ControlServer> {
+    let state = ControlState::new(http, url, Status::serving(url, demo));
+    let control = ControlServer::start(data_dir, state.clone(), axum::Router::new())
+        .await
+        .context("the control channel could not start")?;
+    let account = account.clone();
+    tokio::spawn(async move {
+        match account.me().await {
+            Ok(me) => state.update_status(|s| s.account = Some(account_info(&me))),
+            Err(e) => tracing::warn!("could not ask Telegram who is logged in: {e}"),
+        }
+    });
+    Ok(control)
 }
 
 /// Opens a data folder's vault (the keyring may block, so off the runtime).
@@ -252,15 +355,19 @@ async fn serve(
         pairing.clone(),
         std::time::Duration::from_secs(2),
     );
-    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
+    let http = PairingHttp::new(pairing);
+    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
+    let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
     println!("MPGram Home is serving at {url}");
     let result = serve_until_ctrl_c(listeners, state).await;
+    control.shutdown().await;
     saver.finish().await;
     result
 }
 
 async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> anyhow::Result<()> {
+    let stop = stop_signal();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let router = server::router(state);
     let mut tasks = Vec::new();
@@ -274,10 +381,40 @@ async fn serve_until_ctrl_c(listeners: Vec<TcpListener>, state: AppState) -> any
             .await
         }));
     }
-    let _ = tokio::signal::ctrl_c().await;
+    stop.await;
     let _ = stop_tx.send(true);
     for t in tasks {
         t.await.context("server task failed")??;
     }
     Ok(())
+}
+
+/// Ctrl-C, or (on unix) SIGTERM/SIGHUP: the ways a terminal or a service manager asks to stop.
+/// The handlers are installed when this is called, not when the future is first polled, so a
+/// Ctrl-C that comes early still ends the command cleanly.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let streams = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        );
+        async move {
+            if let (Ok(mut int), Ok(mut term), Ok(mut hup)) = streams {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                }
+            } else {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

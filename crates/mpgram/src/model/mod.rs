@@ -20,6 +20,7 @@ pub mod markup;
 pub mod media;
 pub mod message;
 pub mod peer;
+pub mod raw;
 pub mod user;
 
 use grammers_tl_types as tl;

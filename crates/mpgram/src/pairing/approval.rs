@@ -32,6 +32,8 @@ pub struct PendingApproval {
     /// The 2-digit number the phone shows too, so the person allows the right phone.
     pub number: u8,
     pub ip: IpAddr,
+    /// `X-mpgram-app-version`, if the phone sent it.
+    pub app_version: Option<String>,
     /// Seconds until the request lapses.
     pub expires_in: Duration,
 }
@@ -133,6 +135,7 @@ impl Tickets {
                 name: t.info.suggested_name(),
                 number,
                 ip: t.ip,
+                app_version: t.info.clean_app_version(),
                 expires_in: t.deadline.saturating_duration_since(now),
             })
             .collect()

@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
+use tokio::sync::broadcast;
 
 pub use approval::{PendingApproval, APPROVAL_TIMEOUT, CLAIM_GRACE, CLAIM_TIMEOUT};
 pub use captcha::{Picture, PictureError, PICTURE_HEIGHT, PICTURE_WIDTH};
@@ -138,6 +139,24 @@ pub enum Auth {
     Throttled(Throttled),
 }
 
+/// What changed, for the control API's event stream ([`Pairing::subscribe`]). Last-seen updates
+/// are not changes (they would fire on every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Pairing opened, closed, paused, or its code rotated.
+    Pairing,
+    /// A device paired, was renamed or revoked, or a pending approval came or went.
+    Devices,
+}
+
+/// What [`Pairing::mutate`] compares to decide which [`Change`] to announce.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Observed {
+    window: Option<(WindowState, Option<String>, Option<Instant>)>,
+    revision: u64,
+    pending: Vec<DeviceId>,
+}
+
 /// What the PC window shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PairingStatus {
@@ -159,6 +178,8 @@ struct State {
     devices: Vec<Device>,
     next_id: u32,
     revision: u64,
+    /// As last announced.
+    observed: Observed,
 }
 
 /// The pairing handle: cheap to clone, shared by the HTTP layer, the tray and the control API.
@@ -167,6 +188,7 @@ struct State {
 pub struct Pairing {
     state: Arc<Mutex<State>>,
     clock: Arc<dyn Clock>,
+    changes: broadcast::Sender<Change>,
 }
 
 impl std::fmt::Debug for Pairing {
@@ -199,9 +221,54 @@ impl Pairing {
                 devices: Vec::new(),
                 next_id: 1,
                 revision: 0,
+                observed: Observed::default(),
             })),
             clock,
+            changes: broadcast::channel(64).0,
         }
+    }
+
+    /// Announcements of changes made from now on. Time-based ones (pairing closing after its grace
+    /// period, a request lapsing) are announced by the next call, or by [`Pairing::check_time`].
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    /// Announces what time alone changed since the last call (call it every second or so while
+    /// someone listens).
+    pub fn check_time(&self) {
+        self.mutate(|_, _| ());
+    }
+
+    /// Unix seconds on this pairing's clock.
+    pub fn unix_secs(&self) -> u64 {
+        self.clock.unix_secs()
+    }
+
+    /// Runs `f` under the lock, then announces what it (or time) changed.
+    fn mutate<R>(&self, f: impl FnOnce(&mut State, Instant) -> R) -> R {
+        let now = self.now();
+        let mut s = self.lock();
+        let r = f(&mut s, now);
+        let after = Observed {
+            window: Some((
+                s.user_code.state(now),
+                s.user_code.shown_code(now).map(str::to_owned),
+                s.user_code.open_until(now),
+            )),
+            revision: s.revision,
+            pending: s.tickets.pending(now).iter().map(|p| p.id).collect(),
+        };
+        let before = std::mem::replace(&mut s.observed, after.clone());
+        drop(s);
+        // No receiver is fine: nobody listens when no control client is connected.
+        if before.window != after.window {
+            let _ = self.changes.send(Change::Pairing);
+        }
+        if before.revision != after.revision || before.pending != after.pending {
+            let _ = self.changes.send(Change::Devices);
+        }
+        r
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -217,26 +284,24 @@ impl Pairing {
 
     /// The pairing screen is shown: pairing opens (a new code if it was closed or paused).
     pub fn open(&self) {
-        let now = self.now();
-        self.lock().user_code.open(now);
+        self.mutate(|s, now| s.user_code.open(now));
     }
 
-    /// Opens pairing, or keeps it open, for [`GRACE`] from now without a screen (`mpgram pair`).
-    /// Does not lift a pause.
+    /// Opens pairing, or keeps it open, for [`GRACE`] from now without a pairing screen (the
+    /// control API's `open` with `window_visible: false`): phones then need Allow. Does not lift a
+    /// pause.
     pub fn keep_open(&self) {
-        let now = self.now();
-        self.lock().user_code.keep_open(now);
+        self.mutate(|s, now| s.user_code.keep_open(now));
     }
 
     /// The pairing screen was closed: pairing stays open [`GRACE`] more.
     pub fn close(&self) {
-        let now = self.now();
-        self.lock().user_code.close(now);
+        self.mutate(|s, now| s.user_code.close(now));
     }
 
     /// Ends pairing now.
     pub fn stop(&self) {
-        self.lock().user_code.stop();
+        self.mutate(|s, _| s.user_code.stop());
     }
 
     pub fn status(&self) -> PairingStatus {
@@ -273,8 +338,7 @@ impl Pairing {
 
     /// Allow a waiting phone: its next `qrLogin` poll gets its device token.
     pub fn allow(&self, id: DeviceId) -> Result<(), PairingError> {
-        let now = self.now();
-        if self.lock().tickets.decide(id, true, now) {
+        if self.mutate(|s, now| s.tickets.decide(id, true, now)) {
             Ok(())
         } else {
             Err(PairingError::NoSuchRequest(id))
@@ -283,8 +347,7 @@ impl Pairing {
 
     /// Deny a waiting phone: its next poll gets an error saying so.
     pub fn deny(&self, id: DeviceId) -> Result<(), PairingError> {
-        let now = self.now();
-        if self.lock().tickets.decide(id, false, now) {
+        if self.mutate(|s, now| s.tickets.decide(id, false, now)) {
             Ok(())
         } else {
             Err(PairingError::NoSuchRequest(id))
@@ -312,27 +375,29 @@ impl Pairing {
     pub fn rename(&self, id: DeviceId, name: &str) -> Result<(), PairingError> {
         // Trimmed, control characters dropped, capped at MAX_NAME_CHARS; empty is refused.
         let name = devices::clean(name).ok_or(PairingError::InvalidName)?;
-        let mut s = self.lock();
-        let device = s
-            .devices
-            .iter_mut()
-            .find(|d| d.id == id)
-            .ok_or(PairingError::UnknownDevice(id))?;
-        device.name = name;
-        s.revision += 1;
-        Ok(())
+        self.mutate(|s, _| {
+            let device = s
+                .devices
+                .iter_mut()
+                .find(|d| d.id == id)
+                .ok_or(PairingError::UnknownDevice(id))?;
+            device.name = name;
+            s.revision += 1;
+            Ok(())
+        })
     }
 
     /// Removes the device; its very next request is refused ([`Auth::Unknown`] → 401).
     pub fn revoke(&self, id: DeviceId) -> Result<(), PairingError> {
-        let mut s = self.lock();
-        let before = s.devices.len();
-        s.devices.retain(|d| d.id != id);
-        if s.devices.len() == before {
-            return Err(PairingError::UnknownDevice(id));
-        }
-        s.revision += 1;
-        Ok(())
+        self.mutate(|s, _| {
+            let before = s.devices.len();
+            s.devices.retain(|d| d.id != id);
+            if s.devices.len() == before {
+                return Err(PairingError::UnknownDevice(id));
+            }
+            s.revision += 1;
+            Ok(())
+        })
     }
 
     /// What the vault persists.
@@ -346,12 +411,13 @@ impl Pairing {
 
     /// Replaces the device list with a persisted one (at start-up).
     pub fn restore(&self, state: DevicesState) {
-        let mut s = self.lock();
-        let max_id = state.devices.iter().map(|d| d.id.0).max().unwrap_or(0);
-        // Never hand out an id a stored device already has, even from a hand-edited vault.
-        s.next_id = state.next_id.max(max_id.saturating_add(1)).max(1);
-        s.devices = state.devices;
-        s.revision += 1;
+        self.mutate(|s, _| {
+            let max_id = state.devices.iter().map(|d| d.id.0).max().unwrap_or(0);
+            // Never hand out an id a stored device already has, even from a hand-edited vault.
+            s.next_id = state.next_id.max(max_id.saturating_add(1)).max(1);
+            s.devices = state.devices;
+            s.revision += 1;
+        });
     }
 
     /// Bumped whenever the device list changes in a way worth saving now (pair, rename, revoke).
@@ -395,18 +461,27 @@ impl Pairing {
         }
     }
 
-    /// The captcha answer. `window_visible`: whether the PC window is shown right now (a phone
-    /// pairing while it is hidden always needs Allow).
+    /// The captcha answer. A phone pairing while no pairing screen shows on the PC (opened by
+    /// [`Pairing::keep_open`], or [`Pairing::close`]d and in its grace period) always needs Allow,
+    /// whatever "Ask before pairing" says.
     pub fn submit_code(
         &self,
         ip: IpAddr,
         captcha_id: &str,
         typed: &str,
         info: &DeviceInfo,
-        window_visible: bool,
     ) -> SubmitOutcome {
-        let now = self.now();
-        let mut s = self.lock();
+        self.mutate(|s, now| Self::submit_locked(s, now, ip, captcha_id, typed, info))
+    }
+
+    fn submit_locked(
+        s: &mut State,
+        now: Instant,
+        ip: IpAddr,
+        captcha_id: &str,
+        typed: &str,
+        info: &DeviceInfo,
+    ) -> SubmitOutcome {
         if let Err(t) = s.throttle.check(ip, now) {
             return SubmitOutcome::Throttled(t);
         }
@@ -431,7 +506,7 @@ impl Pairing {
                 s.user_code.consume();
                 let id = DeviceId(s.next_id);
                 s.next_id = s.next_id.saturating_add(1);
-                let needs_approval = s.ask_before_pairing || !window_visible;
+                let needs_approval = s.ask_before_pairing || !s.user_code.screen_shows();
                 let (ticket, text) = s.tickets.create(id, info.clone(), ip, needs_approval, now);
                 let approval_number = s
                     .tickets
@@ -454,10 +529,17 @@ impl Pairing {
         if !is_well_formed(token) {
             return None;
         }
-        let now = self.now();
         let unix = self.clock.unix_secs();
-        let mut guard = self.lock();
-        let s = &mut *guard;
+        self.mutate(|s, now| Self::poll_locked(s, now, unix, ip, token))
+    }
+
+    fn poll_locked(
+        s: &mut State,
+        now: Instant,
+        unix: u64,
+        ip: IpAddr,
+        token: &str,
+    ) -> Option<PollOutcome> {
         s.tickets.purge(now);
         let ticket = s.tickets.by_token(token)?;
         let expired = ticket.expired(now);
@@ -532,10 +614,18 @@ impl Pairing {
     /// Every request that carries a token (`X-mpgram-user`, or `user=` on media URLs).
     /// A live import code typed into "Import session" becomes the device's token here, once.
     pub fn authenticate(&self, ip: IpAddr, token: &str, info: &DeviceInfo) -> Auth {
-        let now = self.now();
         let unix = self.clock.unix_secs();
-        let mut guard = self.lock();
-        let s = &mut *guard;
+        self.mutate(|s, now| Self::authenticate_locked(s, now, unix, ip, token, info))
+    }
+
+    fn authenticate_locked(
+        s: &mut State,
+        now: Instant,
+        unix: u64,
+        ip: IpAddr,
+        token: &str,
+        info: &DeviceInfo,
+    ) -> Auth {
         if is_well_formed(token) {
             if let Some(i) = tokens::find(token, &s.devices, |d| &d.token_hash) {
                 let device = &mut s.devices[i];
@@ -576,9 +666,7 @@ impl Pairing {
     /// shown only if it is the current one, and checking it counts like a typed code: otherwise
     /// the page would be a free oracle for guessing.
     pub fn pair_page(&self, ip: IpAddr, instance_url: &str, c: Option<&str>) -> String {
-        let now = self.now();
-        let verified = {
-            let mut s = self.lock();
+        let verified = self.mutate(|s, now| {
             let open = s.user_code.state(now) == WindowState::Open;
             match c {
                 _ if !open => Err(()),
@@ -592,7 +680,7 @@ impl Pairing {
                 },
                 _ => Ok(None),
             }
-        };
+        });
         match verified {
             Ok(Some(code)) => landing_page(instance_url, PageCode::Verified(&code)),
             Ok(None) => landing_page(instance_url, PageCode::Unverified),

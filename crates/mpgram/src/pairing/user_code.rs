@@ -81,6 +81,12 @@ impl UserCode {
         }
     }
 
+    /// Whether a pairing screen (window or `mpgram pair`) shows right now, as opposed to open
+    /// without one ([`UserCode::keep_open`], or closed and in its grace period).
+    pub(crate) fn screen_shows(&self) -> bool {
+        !self.paused && self.window == Window::Showing
+    }
+
     /// The code to show on the PC, only while pairing is open.
     pub(crate) fn shown_code(&self, now: Instant) -> Option<&str> {
         (self.state(now) == WindowState::Open).then_some(self.code.as_str())

@@ -15,8 +15,6 @@
 
 use std::io::Cursor;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -54,9 +52,6 @@ pub struct PairingHttp {
     /// This machine's addresses (filled by [`PairingHttp::new`]; the address a connection
     /// arrived on is accepted too).
     pub local_ips: Vec<IpAddr>,
-    /// Whether the PC pairing window is shown right now (a phone pairing while it is hidden must
-    /// be allowed on the PC). The headless demo counts as shown.
-    pub window_visible: Arc<AtomicBool>,
 }
 
 impl PairingHttp {
@@ -69,7 +64,6 @@ impl PairingHttp {
             login_api: false,
             host_names: Vec::new(),
             local_ips,
-            window_visible: Arc::new(AtomicBool::new(true)),
         }
     }
 }
@@ -380,8 +374,7 @@ fn start_login(p: &PairingHttp, ip: IpAddr, params: &Params, info: &DeviceInfo) 
     if !qr && params.non_empty("phone").is_none() {
         return Answer::Error(ApiError::MissingParam("phone".into()));
     }
-    let visible = p.window_visible.load(Ordering::Relaxed);
-    match p.pairing.submit_code(ip, id, key, info, visible) {
+    match p.pairing.submit_code(ip, id, key, info) {
         SubmitOutcome::Accepted { ticket, text, .. } => Answer::Json(
             Object::new()
                 .with("user", ticket.as_str())

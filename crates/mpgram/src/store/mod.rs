@@ -64,6 +64,12 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 ///
 /// The local, not roaming, folder on Windows: the key lives in this machine's Credential
 /// Manager, so a vault roaming to another machine could not be opened there anyway.
+/// Writes a small private file (0600 on unix, created so, never chmod-ed after) crash-safely:
+/// the control channel's `control.json`.
+pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    file::write_atomically(path, bytes, true)
+}
+
 pub fn default_data_dir() -> Result<PathBuf, StoreError> {
     directories::ProjectDirs::from("", "", "mpgram-home")
         .map(|dirs| dirs.data_local_dir().to_owned())

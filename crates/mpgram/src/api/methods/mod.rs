@@ -11,6 +11,7 @@ mod dialogs;
 mod history;
 mod members;
 mod peers;
+mod raw;
 pub mod send;
 mod updates;
 
@@ -164,16 +165,22 @@ pub const IMPLEMENTED: &[&str] = &[
     "getPeer",
     "getPeers",
     "getPeerInfo",
+    "getFullInfo",
+    "getInfo",
+    "resolvePhone",
     "getContacts",
     "searchChats",
     "getParticipants",
     "joinChannel",
     "leaveChannel",
+    "checkChatInvite",
     "importChatInvite",
     "banMember",
     "addChatUser",
     "deleteChatUser",
     "inviteToChannel",
+    "getExportedChatInvites",
+    "exportChatInvite",
     "updates",
     "getLastUpdate",
     "cancelUpdates",
@@ -207,6 +214,12 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "getPeer" => peers::get_peer(call).await?,
         "getPeers" => peers::get_peers(call).await?,
         "getPeerInfo" => peers::get_peer_info(call).await?,
+        "getFullInfo" => raw::get_full_info(call).await?,
+        "getInfo" => raw::get_info(call).await?,
+        "resolvePhone" => raw::resolve_phone(call).await?,
+        "checkChatInvite" => raw::check_chat_invite(call).await?,
+        "getExportedChatInvites" => raw::get_exported_chat_invites(call).await?,
+        "exportChatInvite" => raw::export_chat_invite(call).await?,
         "getContacts" => peers::get_contacts(call).await?,
         "searchChats" => peers::search_chats(call).await?,
         "getParticipants" => peers::get_participants(call).await?,

@@ -1,0 +1,82 @@
+//! `GET /v1/status`: whether the core serves, for whom, and at which URL.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+
+use super::ControlState;
+
+/// What the core is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    Serving,
+    NeedsLogin,
+    Paused,
+    Error,
+}
+
+/// The logged-in Telegram account, as the window shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountInfo {
+    pub name: String,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The `/v1/status` object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub state: ServiceState,
+    pub demo: bool,
+    /// The instance URL phones type, `http://LAN-IP:PORT`.
+    pub url: String,
+    pub account: Option<AccountInfo>,
+    pub version: String,
+    /// Plain words when `state` is `error`.
+    pub error: Option<String>,
+}
+
+impl Status {
+    /// Serving at `url` (trailing slash dropped), account not known yet.
+    pub fn serving(url: &str, demo: bool) -> Self {
+        Self {
+            state: ServiceState::Serving,
+            demo,
+            url: url.trim_end_matches('/').to_owned(),
+            account: None,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            error: None,
+        }
+    }
+}
+
+pub(super) fn json(state: &ControlState) -> serde_json::Value {
+    serde_json::to_value(state.status()).unwrap_or_default()
+}
+
+pub(super) fn routes() -> Router<ControlState> {
+    Router::new().route(
+        "/v1/status",
+        get(|State(state): State<ControlState>| async move {
+            super::json(StatusCode::OK, &json(&state))
+        }),
+    )
+}
+
+/// The account fields from Telegram's `User`.
+pub fn account_info(user: &grammers_tl_types::types::User) -> AccountInfo {
+    let name = [user.first_name.as_deref(), user.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    AccountInfo {
+        name,
+        username: user.username.clone(),
+        phone: user.phone.clone(),
+    }
+}
