@@ -63,6 +63,16 @@ impl Params {
     /// Builds the table: query, then body parameters replacing same-named query ones, then the
     /// `user` cookie replacing any `user` parameter.
     pub fn parse(input: &RequestInput<'_>) -> Self {
+        Self::parse_inner(input, None)
+    }
+
+    /// [`Params::parse`] with the body as shared bytes (`input.body` must be the same bytes):
+    /// a multipart upload is then parsed without another copy of the whole body.
+    pub fn parse_shared(input: &RequestInput<'_>, body: &Bytes) -> Self {
+        Self::parse_inner(input, Some(body))
+    }
+
+    fn parse_inner(input: &RequestInput<'_>, shared: Option<&Bytes>) -> Self {
         let mut params = Params::default();
         for (k, v) in parse_urlencoded(input.query.as_bytes()) {
             params.any_request_param = true;
@@ -77,7 +87,11 @@ impl Params {
                     }
                 }
                 BodyKind::Multipart(boundary) => {
-                    let (fields, file) = parse_multipart(boundary, input.body);
+                    let body = shared
+                        .filter(|b| b.len() == input.body.len())
+                        .cloned()
+                        .unwrap_or_else(|| Bytes::copy_from_slice(input.body));
+                    let (fields, file) = parse_multipart(boundary, body);
                     for (k, v) in fields {
                         params.any_request_param = true;
                         params.values.insert(k, v);
@@ -309,8 +323,7 @@ fn cookie_value(header: &str, name: &str) -> Option<String> {
 
 /// Text fields and the `file` upload of a multipart body. Parsing stops quietly at the first
 /// malformed part, keeping what came before (PHP keeps what it could parse too).
-fn parse_multipart(boundary: String, body: &[u8]) -> (Vec<(String, String)>, Option<UploadedFile>) {
-    let body = Bytes::copy_from_slice(body);
+fn parse_multipart(boundary: String, body: Bytes) -> (Vec<(String, String)>, Option<UploadedFile>) {
     let stream = futures_util::stream::iter([Ok::<Bytes, Infallible>(body)]);
     let mut multipart = multer::Multipart::new(stream, boundary);
     let work = async move {

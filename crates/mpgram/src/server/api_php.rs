@@ -80,6 +80,10 @@ fn host_check(_headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Parameters the pairing middleware already parsed, handed on in the request's extensions.
+#[derive(Clone)]
+pub(super) struct ParsedParams(pub std::sync::Arc<Params>);
+
 async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
     let features = state.config().features;
     let (parts, body) = req.into_parts();
@@ -103,12 +107,20 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
         Err(resp) => return *resp,
     };
     let h = &parts.headers;
-    let params = Params::parse(&RequestInput {
-        query: parts.uri.query().unwrap_or(""),
-        content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-        body: &body,
-        cookie: header_str(h, header::COOKIE.as_str()),
-    });
+    // The pairing middleware already parsed this request: reuse that (an upload is parsed once).
+    let params = match parts.extensions.get::<ParsedParams>() {
+        Some(p) => std::sync::Arc::clone(&p.0),
+        None => std::sync::Arc::new(Params::parse_shared(
+            &RequestInput {
+                query: parts.uri.query().unwrap_or(""),
+                content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+                body: &body,
+                cookie: header_str(h, header::COOKIE.as_str()),
+            },
+            &body,
+        )),
+    };
+    drop(body);
     let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
     let auth = parts.extensions.get::<DeviceAuth>().copied();
     match pipeline(&state, h, &params, auth).await {

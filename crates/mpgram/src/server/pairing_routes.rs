@@ -202,12 +202,15 @@ async fn api(
         Err(resp) => return *resp,
     };
     let h = &parts.headers;
-    let params = Params::parse(&RequestInput {
-        query: parts.uri.query().unwrap_or(""),
-        content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-        body: &body,
-        cookie: header_str(h, header::COOKIE.as_str()),
-    });
+    let params = Params::parse_shared(
+        &RequestInput {
+            query: parts.uri.query().unwrap_or(""),
+            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+            body: &body,
+            cookie: header_str(h, header::COOKIE.as_str()),
+        },
+        &body,
+    );
     let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
     let info = device_info(h);
     let token = api_token(header_str(h, headers::X_MPGRAM_USER), &params).filter(|t| !t.is_empty());
@@ -248,7 +251,12 @@ async fn api(
         },
     };
     parts.extensions.insert(auth);
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    // api.php reuses these parameters instead of parsing the body (an upload) a second time.
+    drop(body);
+    parts
+        .extensions
+        .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
+    next.run(Request::from_parts(parts, Body::empty())).await
 }
 
 /// The login methods (`methods-core.md` §1) with their pairing meaning; `None`: not one of them.
