@@ -5,12 +5,14 @@
 //! groups, one `pts` per channel, and a log of every event so `updates.getDifference` can
 //! replay what a disconnected client missed.
 
+mod activity;
 mod records;
 pub mod tl;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+pub use activity::{Activity, CallbackPress};
 pub use records::*;
 
 /// Seconds since the Unix epoch, as Telegram dates are.
@@ -83,6 +85,10 @@ pub struct World {
     pub next_file_id: i64,
     /// A bot that answers every message sent to it after about a second (demo world).
     pub echo_bot: Option<i64>,
+    /// Bots that answer callback buttons (`messages.getBotCallbackAnswer`), by user id.
+    pub callback_bots: Vec<i64>,
+    /// Side effects tests inspect.
+    pub activity: Activity,
 }
 
 impl World {
@@ -109,6 +115,8 @@ impl World {
             sent_random_ids: HashMap::new(),
             next_file_id: 5_000_000_000_001,
             echo_bot: None,
+            callback_bots: Vec::new(),
+            activity: Activity::default(),
         }
     }
 

@@ -7,10 +7,14 @@
 //! without a token, as the reference does.
 
 mod account;
+mod bots;
 mod dialogs;
+mod editing;
 mod history;
 mod members;
+mod notifications;
 mod peers;
+mod stickers;
 mod updates;
 
 use std::sync::RwLock;
@@ -46,6 +50,8 @@ pub struct MethodState {
     pub(crate) updates: crate::server::updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
     self_id: std::sync::atomic::AtomicI64,
+    /// Per-chat notification settings for `notifications` and `updates&m=1`.
+    pub(crate) mutes: notifications::MuteCache,
 }
 
 impl MethodState {
@@ -61,6 +67,8 @@ pub struct Call<'a> {
     pub version: ApiVersion,
     /// `X-mpgram-keep-emoji` was sent.
     pub keep_emoji: bool,
+    /// `X-mpgram-unicode` was sent (raw UTF-8 answers, also in streamed bodies).
+    pub unicode: bool,
     /// The device token is known (decided by the server before dispatch; cheap, no I/O).
     pub authorized: bool,
     /// The device the token belongs to (`None` without a valid token).
@@ -172,6 +180,18 @@ pub const IMPLEMENTED: &[&str] = &[
     "updates",
     "getLastUpdate",
     "cancelUpdates",
+    "notifications",
+    "deleteMessage",
+    "pinMessage",
+    "setTyping",
+    "startBot",
+    "sendBotCallback",
+    "botCallback",
+    "sendVote",
+    "getStickerSets",
+    "getStickerSet",
+    "installStickerSet",
+    "uninstallStickerSet",
 ];
 
 /// The single name → method dispatch (step 8 of the pipeline; the name is exact and
@@ -212,6 +232,17 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "updates" => return updates::updates(call),
         "getLastUpdate" => updates::get_last_update(call).await?,
         "cancelUpdates" => updates::cancel_updates(call)?,
+        "notifications" => notifications::notifications(call).await?,
+        "deleteMessage" => editing::delete_message(call).await?,
+        "pinMessage" => editing::pin_message(call).await?,
+        "setTyping" => editing::set_typing(call).await?,
+        "startBot" => bots::start_bot(call).await?,
+        "sendBotCallback" | "botCallback" => bots::send_bot_callback(call).await?,
+        "sendVote" => bots::send_vote(call).await?,
+        "getStickerSets" => stickers::get_sticker_sets(call).await?,
+        "getStickerSet" => stickers::get_sticker_set(call).await?,
+        "installStickerSet" => stickers::install_sticker_set(call, true).await?,
+        "uninstallStickerSet" => stickers::install_sticker_set(call, false).await?,
         other => return Err(ApiError::UnknownMethod(other.to_owned())),
     };
     Ok(Reply::Json(json))
