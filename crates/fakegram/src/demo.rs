@@ -508,6 +508,11 @@ pub fn demo_world() -> World {
                 text: "Week".into(),
                 data: b"week".to_vec(),
             },
+            // Binary data whose base64 ("+/Ah") has a `+`, which phones send unescaped.
+            Button::Callback {
+                text: "Alerts".into(),
+                data: vec![0xfb, 0xf0, b'!'],
+            },
         ],
         vec![Button::Url {
             text: "Open forecast".into(),
@@ -516,6 +521,7 @@ pub fn demo_world() -> World {
     ];
     b.msg(m);
     b.unread(p_weather, 1);
+    b.w.callback_bots.push(weather_bot);
 
     // --- Groups ------------------------------------------------------------------------
     let family = b.chat(500_001, ChatKind::Basic, "Family 🏡", &[mum, ME, lena]);
@@ -762,6 +768,30 @@ pub fn demo_world() -> World {
             b.w.dialogs.push(DialogRec::new(c));
         }
     }
+    // A second sticker set, not saved to the account (found through a t.me/addstickers link).
+    let retro_id = 7_000_000_002;
+    let mut retro = Vec::new();
+    for (i, alt) in ["📱", "☎️", "📟"].iter().enumerate() {
+        retro.push(b.doc(
+            FileKind::Sticker {
+                alt: (*alt).into(),
+                set_id: retro_id,
+                w: 512,
+                h: 512,
+            },
+            "image/webp",
+            Some("sticker.webp"),
+            gen::sticker_webp(10 + i as u64),
+        ));
+    }
+    b.w.sticker_sets.push(StickerSetRec {
+        id: retro_id,
+        short_name: "RetroPhones".into(),
+        title: "Retro Phones".into(),
+        stickers: retro,
+        installed: false,
+    });
+
     b.w.pts = 100;
     for c in b.w.chats.values_mut() {
         c.pts = 50;

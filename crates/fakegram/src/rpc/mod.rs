@@ -5,12 +5,15 @@
 // route them; some take their request by value without consuming it, some never fail.
 #![allow(clippy::needless_pass_by_value, clippy::unnecessary_wraps)]
 
+mod account;
 mod auth;
+mod bots;
 mod channels;
 mod files;
 mod invites;
 mod messages;
 mod send;
+mod stickers;
 mod updates;
 mod users;
 
@@ -207,6 +210,13 @@ fn dispatch(ctx: &Ctx<'_>, ctor: u32, body: &[u8]) -> RpcResult<Vec<u8>> {
         f::messages::SetTyping => send::set_typing,
         f::messages::SendReaction => send::send_reaction,
         f::messages::UpdatePinnedMessage => send::update_pinned,
+        f::account::GetNotifySettings => account::get_notify_settings,
+        f::account::UpdateStatus => account::update_status,
+        f::messages::GetBotCallbackAnswer => bots::get_bot_callback_answer,
+        f::messages::StartBot => bots::start_bot,
+        f::messages::SendVote => bots::send_vote,
+        f::messages::InstallStickerSet => stickers::install_sticker_set,
+        f::messages::UninstallStickerSet => stickers::uninstall_sticker_set,
         f::channels::GetChannels => channels::get_channels,
         f::channels::GetFullChannel => channels::get_full_channel,
         f::channels::GetMessages => channels::get_messages,

@@ -63,7 +63,7 @@ fn apply_reply(m: &mut MsgRec, reply_to: Option<&e::InputReplyTo>) {
 }
 
 /// The `updates` answer for messages we just created, with their random ids.
-fn sent_updates(w: &World, sent: &[(i64, LoggedUpdate)]) -> e::Updates {
+pub(super) fn sent_updates(w: &World, sent: &[(i64, LoggedUpdate)]) -> e::Updates {
     let mut updates = Vec::new();
     let mut users = Vec::new();
     let mut chats = Vec::new();
@@ -362,6 +362,12 @@ pub fn delete_messages(
     }
     let mut entries = Vec::new();
     for (peer, ids) in by_peer {
+        let log = if req.revoke {
+            &mut w.activity.revoked
+        } else {
+            &mut w.activity.deleted_for_me
+        };
+        log.extend(ids.iter().map(|id| (peer, *id)));
         entries.extend(w.delete_messages(peer, &ids));
     }
     ctx.shared.publish(&w, &entries);
@@ -413,8 +419,11 @@ pub fn forward_messages(ctx: &Ctx<'_>, req: f::messages::ForwardMessages) -> Rpc
 }
 
 pub fn set_typing(ctx: &Ctx<'_>, req: f::messages::SetTyping) -> RpcResult<bool> {
-    let w = ctx.world();
-    resolve_peer(&w, &req.peer)?;
+    let mut w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let name = crate::wire::constructor_of(&grammers_tl_types::Serializable::to_bytes(&req.action))
+        .map_or("", grammers_tl_types::name_for_id);
+    w.activity.typing.push((peer, name.to_owned()));
     super::ok()
 }
 
@@ -468,6 +477,7 @@ pub fn update_pinned(
 ) -> RpcResult<e::Updates> {
     let mut w = ctx.world();
     let peer = resolve_peer(&w, &req.peer)?;
+    w.activity.pins.push((peer, req.id, req.silent, req.unpin));
     let entry = w
         .set_pinned(peer, &[req.id], !req.unpin)
         .ok_or_else(|| RpcErr::bad("MESSAGE_ID_INVALID"))?;

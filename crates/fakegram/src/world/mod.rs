@@ -5,12 +5,14 @@
 //! groups, one `pts` per channel, and a log of every event so `updates.getDifference` can
 //! replay what a disconnected client missed.
 
+mod activity;
 mod records;
 pub mod tl;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+pub use activity::{Activity, CallbackPress};
 pub use records::*;
 
 /// Seconds since the Unix epoch, as Telegram dates are.
@@ -86,6 +88,10 @@ pub struct World {
     pub echo_bot: Option<i64>,
     /// Invite links, oldest first.
     pub invites: Vec<InviteRec>,
+    /// Bots that answer callback buttons (`messages.getBotCallbackAnswer`), by user id.
+    pub callback_bots: Vec<i64>,
+    /// Side effects tests inspect.
+    pub activity: Activity,
 }
 
 impl World {
@@ -113,6 +119,8 @@ impl World {
             next_file_id: 5_000_000_000_001,
             echo_bot: None,
             invites: Vec::new(),
+            callback_bots: Vec::new(),
+            activity: Activity::default(),
         }
     }
 

@@ -433,7 +433,7 @@ fn text(s: &str) -> e::TextWithEntities {
     })
 }
 
-fn media(w: &World, m: &Media) -> Option<e::MessageMedia> {
+pub(crate) fn media(w: &World, m: &Media) -> Option<e::MessageMedia> {
     Some(match m {
         Media::Photo(id) => e::MessageMedia::Photo(t::MessageMediaPhoto {
             spoiler: false,

@@ -187,6 +187,7 @@ async fn pipeline(
         params,
         version,
         keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
+        unicode: h.contains_key(headers::X_MPGRAM_UNICODE),
         authorized,
         device,
         state: state.methods(),

@@ -94,7 +94,9 @@ fn wanted(u: &tl::enums::Update) -> bool {
         | U::UserTyping(_)
         | U::ChatUserTyping(_)
         | U::ChannelUserTyping(_)
-        | U::UserStatus(_) => true,
+        | U::UserStatus(_)
+        | U::PinnedMessages(_)
+        | U::PinnedChannelMessages(_) => true,
         _ => false,
     }
 }
@@ -163,10 +165,13 @@ impl UpdateHub {
 
     /// Appends one update (normalised, de-duplicated, bounded) and wakes the waiting polls.
     pub fn push(&self, update: tl::enums::Update) {
+        self.push_at(update, Instant::now());
+    }
+
+    fn push_at(&self, update: tl::enums::Update, now: Instant) {
         if !wanted(&update) {
             return;
         }
-        let now = Instant::now();
         let id = {
             let mut log = lock(&self.0.log);
             if let Some(key) = dedupe_key(&update) {
@@ -236,7 +241,10 @@ impl UpdateHub {
     }
 
     fn device(&self, device: u64) -> Arc<Device> {
-        let now = Instant::now();
+        self.device_at(device, Instant::now())
+    }
+
+    fn device_at(&self, device: u64, now: Instant) -> Arc<Device> {
         let mut map = lock(&self.0.devices);
         map.retain(|_, d| {
             d.open.load(Ordering::SeqCst) > 0
@@ -320,6 +328,36 @@ mod tests {
         assert_eq!(all.len(), MAX_UPDATES);
         assert_eq!(all[0].id, 6);
         assert_eq!(hub.after(hub.last_id() - 1, 10).len(), 1);
+    }
+
+    #[test]
+    fn updates_older_than_a_day_expire() {
+        let hub = UpdateHub::default();
+        let t0 = Instant::now();
+        hub.push_at(status(1), t0);
+        hub.push_at(status(2), t0 + Duration::from_hours(1));
+        assert_eq!(hub.after(0, 10).len(), 2);
+        hub.push_at(status(3), t0 + MAX_AGE + Duration::from_secs(1));
+        let left: Vec<u32> = hub.after(0, 10).iter().map(|e| e.id).collect();
+        assert_eq!(
+            left,
+            vec![2, 3],
+            "only the expired one dropped, numbering kept"
+        );
+    }
+
+    #[test]
+    fn idle_devices_are_forgotten_but_open_polls_kept() {
+        let hub = UpdateHub::default();
+        let t0 = Instant::now();
+        drop(hub.device_at(1, t0));
+        let open = hub.open_poll(2);
+        hub.device_at(2, t0);
+        hub.device_at(3, t0 + DEVICE_IDLE + Duration::from_secs(1));
+        let known: std::collections::HashSet<u64> = lock(&hub.0.devices).keys().copied().collect();
+        assert!(!known.contains(&1), "idle device expired");
+        assert!(known.contains(&2), "a device with an open poll stays");
+        drop(open);
     }
 
     #[tokio::test]

@@ -7,12 +7,16 @@
 //! without a token, as the reference does.
 
 mod account;
+mod bots;
 mod dialogs;
+mod editing;
 mod history;
 mod members;
+mod notifications;
 mod peers;
 mod raw;
 pub mod send;
+mod stickers;
 mod updates;
 
 use std::sync::RwLock;
@@ -50,6 +54,8 @@ pub struct MethodState {
     self_id: std::sync::atomic::AtomicI64,
     /// Retried-send answers and known documents of the send methods.
     pub send: send::SendState,
+    /// Per-chat notification settings for `notifications` and `updates&m=1`.
+    pub(crate) mutes: notifications::MuteCache,
 }
 
 impl MethodState {
@@ -65,6 +71,8 @@ pub struct Call<'a> {
     pub version: ApiVersion,
     /// `X-mpgram-keep-emoji` was sent.
     pub keep_emoji: bool,
+    /// `X-mpgram-unicode` was sent (raw UTF-8 answers, also in streamed bodies).
+    pub unicode: bool,
     /// The device token is known (decided by the server before dispatch; cheap, no I/O).
     pub authorized: bool,
     /// The device the token belongs to (`None` without a valid token).
@@ -187,6 +195,18 @@ pub const IMPLEMENTED: &[&str] = &[
     "sendMessage",
     "sendMedia",
     "editMessage",
+    "notifications",
+    "deleteMessage",
+    "pinMessage",
+    "setTyping",
+    "startBot",
+    "sendBotCallback",
+    "botCallback",
+    "sendVote",
+    "getStickerSets",
+    "getStickerSet",
+    "installStickerSet",
+    "uninstallStickerSet",
 ];
 
 /// The single name → method dispatch (step 8 of the pipeline; the name is exact and
@@ -236,6 +256,17 @@ pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
         "updates" => return updates::updates(call),
         "getLastUpdate" => updates::get_last_update(call).await?,
         "cancelUpdates" => updates::cancel_updates(call)?,
+        "notifications" => notifications::notifications(call).await?,
+        "deleteMessage" => editing::delete_message(call).await?,
+        "pinMessage" => editing::pin_message(call).await?,
+        "setTyping" => editing::set_typing(call).await?,
+        "startBot" => bots::start_bot(call).await?,
+        "sendBotCallback" | "botCallback" => bots::send_bot_callback(call).await?,
+        "sendVote" => bots::send_vote(call).await?,
+        "getStickerSets" => stickers::get_sticker_sets(call).await?,
+        "getStickerSet" => stickers::get_sticker_set(call).await?,
+        "installStickerSet" => stickers::install_sticker_set(call, true).await?,
+        "uninstallStickerSet" => stickers::install_sticker_set(call, false).await?,
         other => return Err(ApiError::UnknownMethod(other.to_owned())),
     };
     Ok(Reply::Json(json))

@@ -9,11 +9,13 @@ use grammers_tl_types as tl;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::notifications::MuteCache;
 use super::{res, Call, Reply};
 use crate::api::error::ApiError;
 use crate::api::json::{Encoding, Object, Value};
 use crate::model::{self, ModelCtx};
 use crate::server::updates_queue::{Entry, UpdateHub};
+use crate::telegram::Account;
 
 /// Longest `timeout` (`updates.md` §3.1).
 const TIMEOUT_CAP: i64 = 120;
@@ -45,7 +47,7 @@ fn action_raw(a: &tl::enums::SendMessageAction) -> Object {
 }
 
 /// Which chat an update belongs to, for the peer filter (§3.4): `(peer, new message id)`.
-fn update_peer(u: &tl::enums::Update, self_id: i64) -> Option<(i64, Option<i32>)> {
+pub(super) fn update_peer(u: &tl::enums::Update, self_id: i64) -> Option<(i64, Option<i32>)> {
     use tl::enums::Update as U;
     let msg = |m: &tl::enums::Message| {
         let mut peer = model::message::message_peer_id(m)?;
@@ -173,6 +175,21 @@ pub fn render(u: &tl::enums::Update, cx: &ModelCtx) -> Option<Object> {
             o.insert("action", action_raw(&x.action));
             o
         }
+        // Raw (global mode only): own pins reach the phone like pushed ones (§0.9).
+        U::PinnedMessages(x) => Object::new()
+            .with("_", "updatePinnedMessages")
+            .with("pinned", x.pinned)
+            .with("peer", model::peer::peer_id(&x.peer))
+            .with("messages", ints(&x.messages))
+            .with("pts", x.pts)
+            .with("pts_count", x.pts_count),
+        U::PinnedChannelMessages(x) => Object::new()
+            .with("_", "updatePinnedChannelMessages")
+            .with("pinned", x.pinned)
+            .with("channel_id", model::peer::channel_peer_id(x.channel_id))
+            .with("messages", ints(&x.messages))
+            .with("pts", x.pts)
+            .with("pts_count", x.pts_count),
         U::UserStatus(x) => Object::new()
             .with("_", "updateUserStatus")
             .with("user_id", x.user_id)
@@ -181,7 +198,7 @@ pub fn render(u: &tl::enums::Update, cx: &ModelCtx) -> Option<Object> {
     })
 }
 
-fn type_name(u: &tl::enums::Update) -> &'static str {
+pub(super) fn type_name(u: &tl::enums::Update) -> &'static str {
     use tl::enums::Update as U;
     match u {
         U::NewMessage(_) => "updateNewMessage",
@@ -198,6 +215,8 @@ fn type_name(u: &tl::enums::Update) -> &'static str {
         U::ChatUserTyping(_) => "updateChatUserTyping",
         U::ChannelUserTyping(_) => "updateChannelUserTyping",
         U::UserStatus(_) => "updateUserStatus",
+        U::PinnedMessages(_) => "updatePinnedMessages",
+        U::PinnedChannelMessages(_) => "updatePinnedChannelMessages",
         _ => "",
     }
 }
@@ -283,9 +302,16 @@ impl Filter {
         let is_channel_peer = self.peer <= -1_000_000_000_000;
         if matches!(
             u,
-            U::DeleteMessages(_) | U::ReadHistoryInbox(_) | U::ReadChannelInbox(_)
+            U::DeleteMessages(_)
+                | U::ReadHistoryInbox(_)
+                | U::ReadChannelInbox(_)
+                | U::PinnedMessages(_)
+                | U::PinnedChannelMessages(_)
         ) || channel_kind != is_channel_peer
         {
+            return false;
+        }
+        if self.top_msg != 0 && is_channel_peer && !self.in_topic(u) {
             return false;
         }
         match update_peer(u, self.self_id) {
@@ -293,6 +319,141 @@ impl Filter {
                 p == self.peer && new_id.is_none_or(|id| i64::from(id) > self.message)
             }
             None => false,
+        }
+    }
+
+    /// The topic filter of §3.4 on a message's reply header (other updates pass).
+    fn in_topic(&self, u: &tl::enums::Update) -> bool {
+        use tl::enums::Update as U;
+        let m = match u {
+            U::NewChannelMessage(x) => &x.message,
+            U::EditChannelMessage(x) => &x.message,
+            _ => return true,
+        };
+        let header = match m {
+            tl::enums::Message::Message(m) => m.reply_to.as_ref(),
+            tl::enums::Message::Service(m) => m.reply_to.as_ref(),
+            tl::enums::Message::Empty(_) => return true,
+        };
+        let header = match header {
+            Some(tl::enums::MessageReplyHeader::Header(h)) => Some(h),
+            _ => None,
+        };
+        if self.top_msg == 1 {
+            // The General topic: messages without a reply header, or replies inside it.
+            return header.is_none_or(|h| {
+                h.reply_to_top_id.is_none_or(|t| t == 1)
+                    && !(h.forum_topic && h.reply_to_msg_id.is_some_and(|r| r != 1))
+            });
+        }
+        header.is_some_and(|h| {
+            i64::from(h.reply_to_top_id.or(h.reply_to_msg_id).unwrap_or(1)) == self.top_msg
+        })
+    }
+}
+
+/// Marks the delivered messages read (`read`, §3.6). The input peer is looked up when the
+/// messages are there: a chat first seen in the update itself is in the cache by then.
+struct ReadTarget {
+    peer: i64,
+    top_msg: i32,
+    own_chat: bool,
+}
+
+impl ReadTarget {
+    fn from_call(call: &Call<'_>, filter: &Filter) -> Option<Self> {
+        if filter.peer == 0 || !call.params.flag("read") {
+            return None;
+        }
+        Some(Self {
+            peer: filter.peer,
+            top_msg: i32::try_from(filter.top_msg).unwrap_or(0),
+            own_chat: filter.peer == filter.self_id,
+        })
+    }
+
+    /// Failures are ignored, as in the reference: the answer matters more.
+    async fn mark(&self, account: &Account, max_id: i32) {
+        let wait = Duration::from_secs(5);
+        if self.peer <= -1_000_000_000_000 {
+            if self.top_msg != 0 {
+                let Some(peer) = account.input_peer(self.peer) else {
+                    return;
+                };
+                let _ = tokio::time::timeout(
+                    wait,
+                    account.invoke(&tl::functions::messages::ReadDiscussion {
+                        peer: peer.clone(),
+                        msg_id: self.top_msg,
+                        read_max_id: max_id,
+                    }),
+                )
+                .await;
+                let _ = tokio::time::timeout(
+                    wait,
+                    account.invoke(&tl::functions::messages::ReadMentions {
+                        peer,
+                        top_msg_id: Some(self.top_msg),
+                    }),
+                )
+                .await;
+            } else if let Some(channel) = account.input_channel(self.peer) {
+                let _ = tokio::time::timeout(
+                    wait,
+                    account.invoke(&tl::functions::channels::ReadHistory { channel, max_id }),
+                )
+                .await;
+            }
+            return;
+        }
+        let peer = if self.own_chat {
+            Some(tl::enums::InputPeer::PeerSelf)
+        } else {
+            account.input_peer(self.peer)
+        };
+        if let Some(peer) = peer {
+            let _ = tokio::time::timeout(
+                wait,
+                account.invoke(&tl::functions::messages::ReadHistory { peer, max_id }),
+            )
+            .await;
+        }
+    }
+}
+
+/// What a poll needs beyond the queue: the account (for `read` and `m`) and its options.
+struct Extras {
+    account: Account,
+    mutes: MuteCache,
+    read: Option<ReadTarget>,
+    /// `m`: mute/left details on new messages in global mode (§3.5).
+    mute_info: bool,
+}
+
+impl Extras {
+    /// The `m` fields, after `pts_count`: `mute_until` while a chat's own mute lasts, then
+    /// `broadcast` or `chat` for channels and groups.
+    async fn add_mute_info(&self, u: &tl::enums::Update, obj: &mut Object, self_id: i64) {
+        use tl::enums::Update as U;
+        let post = match u {
+            U::NewMessage(x) => matches!(&x.message, tl::enums::Message::Message(m) if m.post),
+            U::NewChannelMessage(x) => {
+                matches!(&x.message, tl::enums::Message::Message(m) if m.post)
+            }
+            _ => return,
+        };
+        let Some((peer, _)) = update_peer(u, self_id) else {
+            return;
+        };
+        if let Some(until) = self.mutes.own_mute_until(&self.account, peer).await {
+            if until > crate::telegram::unix_now() {
+                obj.insert("mute_until", until);
+            }
+        }
+        if post {
+            obj.insert("broadcast", true);
+        } else if peer < 0 {
+            obj.insert("chat", true);
         }
     }
 }
@@ -306,7 +467,7 @@ fn envelope(e: &Entry, cx: &ModelCtx) -> Option<Object> {
 }
 
 /// The offset as the queue reads it: negative and too-large values clamp (§8.2).
-fn clamp_offset(hub: &UpdateHub, offset: i64) -> u32 {
+pub(super) fn clamp_offset(hub: &UpdateHub, offset: i64) -> u32 {
     let last = i64::from(hub.last_id());
     let off = if offset < 0 {
         last + offset
@@ -316,7 +477,7 @@ fn clamp_offset(hub: &UpdateHub, offset: i64) -> u32 {
     u32::try_from(off.max(0)).unwrap_or(0)
 }
 
-fn hub<'a>(call: &'a Call<'_>) -> &'a UpdateHub {
+pub(super) fn hub<'a>(call: &'a Call<'_>) -> &'a UpdateHub {
     call.state.updates.start(call.account);
     &call.state.updates
 }
@@ -344,12 +505,18 @@ pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
     let delay = call.params.lenient("delay").unwrap_or(0).max(0);
     let filter = Filter::from_call(call);
     let cx = call.model_ctx();
-    let enc = call.params.encoding(false);
+    let enc = call.params.encoding(call.unicode);
+    let extras = Extras {
+        account: call.account.clone(),
+        mutes: call.state.mutes.clone(),
+        read: ReadTarget::from_call(call, &filter),
+        mute_info: filter.peer == 0 && call.params.flag("m"),
+    };
     let guard = call.device.map(|d| hub.open_poll(d));
     let (tx, rx) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let body = poll(
-            &hub, guard, &tx, offset, timeout, limit, delay, &filter, &cx, enc,
+            &hub, guard, &tx, offset, timeout, limit, delay, &filter, &cx, enc, &extras,
         )
         .await;
         let _ = tx.send(body).await;
@@ -372,6 +539,7 @@ async fn poll(
     filter: &Filter,
     cx: &ModelCtx,
     enc: Encoding,
+    extras: &Extras,
 ) -> Bytes {
     if tx.send(Bytes::from_static(b" ")).await.is_err() {
         return Bytes::new();
@@ -385,16 +553,32 @@ async fn poll(
     let mut watch = hub.watch();
     let mut cursor = offset;
     let mut out: Vec<Value> = Vec::new();
+    // The id of the last new message delivered, for `read`.
+    let mut last_new: Option<i32> = None;
     let mut next_space = Instant::now() + SPACE_EVERY;
     loop {
         watch.borrow_and_update();
         for e in hub.after(cursor, limit) {
             cursor = e.id;
-            if filter.keeps(&e.update) {
-                if let Some(env) = envelope(&e, cx) {
-                    out.push(Value::Object(env));
-                }
+            if !filter.keeps(&e.update) {
+                continue;
             }
+            let Some(mut u) = render(&e.update, cx) else {
+                continue;
+            };
+            if extras.mute_info {
+                extras
+                    .add_mute_info(&e.update, &mut u, filter.self_id)
+                    .await;
+            }
+            if let Some((_, Some(id))) = update_peer(&e.update, filter.self_id) {
+                last_new = Some(id);
+            }
+            out.push(Value::Object(
+                Object::new()
+                    .with("update_id", i64::from(e.id))
+                    .with("update", u),
+            ));
         }
         let now = Instant::now();
         if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
@@ -427,6 +611,9 @@ async fn poll(
     }
     if out.is_empty() {
         return Bytes::from_static(b"{\"res\":[]}");
+    }
+    if let (Some(target), Some(max_id)) = (&extras.read, last_new) {
+        target.mark(&extras.account, max_id).await;
     }
     Bytes::from(res(Value::Array(out)).to_vec(enc))
 }
