@@ -279,6 +279,12 @@ async fn sticker_by_doc_id_and_access_hash() {
     let s = start().await;
     let sticker = s.dc.world().sticker_sets[0].stickers[0];
     let hash = fakegram::world::access_hash_for(sticker);
+    // The client picks a sticker from the set it opened; Telegram wants that set's file reference.
+    let set = s.dc.world().sticker_sets[0].short_name.clone();
+    let opened = s
+        .get(&format!("v=12&method=getStickerSet&slug={set}"))
+        .await;
+    assert_eq!(opened.status, 200);
     assert_res_string(
         &s.get(&format!(
             "v=12&method=sendMedia&peer={ALEX}&doc_id={sticker}&doc_access_hash={hash}&r=1"

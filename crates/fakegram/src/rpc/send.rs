@@ -251,6 +251,15 @@ fn media_from_input(w: &mut World, media: &e::InputMedia) -> RpcResult<Media> {
             _ => return Err(RpcErr::bad("MEDIA_INVALID")),
         },
         e::InputMedia::Document(x) => match &x.id {
+            // Like Telegram: a known document also needs the file reference it was served with.
+            e::InputDocument::Document(d) if d.file_reference.is_empty() => {
+                return Err(RpcErr::bad("FILE_REFERENCE_EMPTY"))
+            }
+            e::InputDocument::Document(d)
+                if d.file_reference != crate::world::tl::FILE_REFERENCE =>
+            {
+                return Err(RpcErr::bad("FILE_REFERENCE_EXPIRED"))
+            }
             e::InputDocument::Document(d) if w.files.contains_key(&d.id) => Media::Document(d.id),
             _ => return Err(RpcErr::bad("MEDIA_INVALID")),
         },

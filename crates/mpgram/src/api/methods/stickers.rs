@@ -69,12 +69,17 @@ pub async fn get_sticker_set(call: &Call<'_>) -> Result<Object, ApiError> {
         .documents
         .iter()
         .filter_map(|d| match d {
-            tl::enums::Document::Document(d) => Some(Value::Object(
-                Object::new()
-                    .with("id", d.id.to_string())
-                    .with("access_hash", d.access_hash.to_string())
-                    .with("mime", d.mime_type.as_str()),
-            )),
+            tl::enums::Document::Document(d) => {
+                // The phone sends a sticker from this list by id and hash only: keep the file
+                // reference Telegram needs with them (methods-more.md §1.8).
+                call.state.send.remember_document(d);
+                Some(Value::Object(
+                    Object::new()
+                        .with("id", d.id.to_string())
+                        .with("access_hash", d.access_hash.to_string())
+                        .with("mime", d.mime_type.as_str()),
+                ))
+            }
             tl::enums::Document::Empty(_) => None,
         })
         .collect();
