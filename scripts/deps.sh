@@ -16,6 +16,13 @@ if [ "${1:-}" = "--test" ]; then
   )
 fi
 
+# The WebDriver bridge for the window tests (a Rust tool; the 2.x line, not the 3.0 alphas).
+if [ "${1:-}" = "--test" ] && ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ] \
+    && command -v cargo >/dev/null; then
+  echo "Installing tauri-driver (cargo install, about a minute)"
+  cargo install tauri-driver --locked --version '^2' --quiet
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and starts MPGram Home. With no Telegram account set up yet it
-# starts in demo mode: a built-in demo world, so everything can be tried with no account.
+# starts in demo mode: a built-in demo world, so everything can be tried with no account
+# ("Leave the demo" in Settings leads to the login screens).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -8,4 +9,9 @@ if ! command -v cargo >/dev/null; then
   echo "Rust is needed: install it from your distribution (apt install cargo) or rustup, then run this again." >&2
   exit 1
 fi
-exec cargo run --release -p mpgram-home -- "$@"
+data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/mpgram-home"
+args=()
+if [ ! -f "$data_dir/vault.bin" ] && [ $# -eq 0 ]; then
+  args+=(--demo)
+fi
+exec cargo run --release -p mpgram-home -- "${args[@]}" "$@"

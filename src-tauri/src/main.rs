@@ -1,11 +1,85 @@
-//! `mpgram-home`: the desktop front end (window now, tray later) over the `mpgram` core.
+//! `mpgram-home`: the desktop app over the `mpgram` core, one binary in two roles.
 //!
-//! For now it only opens the main window (declared in `tauri.conf.json`), which shows the static page in
-//! `ui/`. The tray role and the control-API client come later; business logic never lives here.
+//! - Tray role (default): the core (API server, pairing, vault, control API), the tray icon and
+//!   notifications; never a webview. A second launch on the same data folder asks the running one to
+//!   open its window and exits.
+//! - Window role (`--window`): the Tauri window, a client of the tray process's control API. It ends
+//!   when closed. See ARCHITECTURE.md for why the roles are separate processes.
 
 // Release builds on Windows must not open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() -> Result<(), tauri::Error> {
-    tauri::Builder::default().run(tauri::generate_context!())
+mod control_client;
+mod tray_role;
+mod window_role;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(
+    name = "mpgram-home",
+    version,
+    about = "MPGram Home: serves your Telegram account to the MPGram app on your old phone"
+)]
+struct Args {
+    /// Try it with a built-in demo world (no account; the keyring and the saved login are not touched).
+    #[arg(long)]
+    demo: bool,
+    /// Address the phones connect to (default: the LAN address and loopback, port 8080 or the next free).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<SocketAddr>,
+    /// Where the saved login, the paired phones and the settings live.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Start in the tray without opening the window (used by "Start at login").
+    #[arg(long)]
+    hidden: bool,
+    /// Keep the vault key in this 0600 file instead of the OS keyring (insecure).
+    #[arg(long, value_name = "FILE")]
+    insecure_key_file: Option<PathBuf>,
+    /// Run as the window (started by the tray process; not for people).
+    #[arg(long, hide = true)]
+    window: bool,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Args::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let data_dir = match args.data_dir {
+        Some(d) => d,
+        None => mpgram::store::default_data_dir().context("no data folder")?,
+    };
+    if args.window {
+        return window_role::run(data_dir);
+    }
+    if tray_role::hand_over_to_running(&data_dir) {
+        println!("MPGram Home is already running; its window was opened.");
+        return Ok(());
+    }
+    tray_role::run(tray_role::TrayArgs {
+        data_dir,
+        demo: args.demo,
+        listen: args.listen,
+        hidden: args.hidden,
+        insecure_key_file: args.insecure_key_file,
+    })
 }

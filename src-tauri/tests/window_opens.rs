@@ -1,4 +1,5 @@
-//! Starts the real `mpgram-home` binary on the X display and checks that its window appears.
+//! Starts the real `mpgram-home` binary (tray role, demo world, its own data folder) on the X display and
+//! checks that it opens its window (the window role, a second process) and that Quit (SIGTERM) ends both.
 //!
 //! Run it under a virtual display and a private session bus:
 //! `xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p mpgram-home`.
@@ -37,28 +38,56 @@ fn main_window_opens_with_its_title() {
     let window = app.wait_for_window(WINDOW_TITLE, WINDOW_TIMEOUT);
 
     if tool_exists("import") && tool_exists("identify") {
-        let path = screenshot_dir().join("placeholder.png");
+        let path = screenshot_dir().join("window.png");
         screenshot_once_painted(&window, &path);
         eprintln!("screenshot: {}", path.display());
     } else {
         eprintln!("no screenshot: ImageMagick's import/identify not found (Debian: imagemagick)");
+    }
+    app.quit();
+    let started = Instant::now();
+    while find_window(WINDOW_TITLE).is_some() {
+        assert!(
+            started.elapsed() < WINDOW_TIMEOUT,
+            "the window stayed open after the app quit"
+        );
+        sleep(POLL_INTERVAL);
     }
 }
 
 /// The app under test; killed when dropped, so a failing assertion does not leave it running.
 struct App {
     child: Child,
+    _dir: tempfile::TempDir,
 }
 
 impl App {
     fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp data dir");
         let child = Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
+            .args(["--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
             // Same pixels with less memory on Xvfb (see notes/tauri.md).
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdin(Stdio::null())
             .spawn()
             .expect("start the mpgram-home binary");
-        Self { child }
+        Self { child, _dir: dir }
+    }
+
+    /// SIGTERM, as a session logout sends it: the app quits cleanly, its window with it.
+    fn quit(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let started = Instant::now();
+        while started.elapsed() < WINDOW_TIMEOUT {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            sleep(POLL_INTERVAL);
+        }
+        panic!("mpgram-home did not quit on SIGTERM");
     }
 
     /// Polls until a visible window named exactly `title` exists and returns its X window id.

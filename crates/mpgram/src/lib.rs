@@ -9,5 +9,6 @@ pub mod media;
 pub mod model;
 pub mod pairing;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod telegram;

@@ -15,8 +15,11 @@ pub mod cli;
 pub mod client;
 pub mod devices;
 pub mod events;
+pub mod login;
 pub mod pairing;
+pub mod settings;
 pub mod status;
+pub mod window;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

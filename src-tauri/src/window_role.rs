@@ -1,0 +1,122 @@
+//! The window role (`mpgram-home --window`): one Tauri window over the tray process's control API.
+//!
+//! The page calls one command, `control(method, path, body)`; this process adds the bearer secret from
+//! `control.json` and forwards the call, so JavaScript never holds the secret. The tray process's event
+//! stream is forwarded to the page as `control` events. Closing the window ends this process, which frees
+//! everything WebKit took (see ARCHITECTURE.md: why the tray never hosts the window).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
+
+use crate::control_client::{CallError, Control};
+
+pub const WINDOW_TITLE: &str = "MPGram Home";
+
+#[tauri::command]
+async fn control(
+    state: tauri::State<'_, Control>,
+    method: String,
+    path: String,
+    body: Option<Value>,
+) -> Result<Value, String> {
+    // Only the control API's own paths: the page cannot aim the secret anywhere else.
+    if !path.starts_with("/v1/") {
+        return Err("unknown path".into());
+    }
+    state
+        .call(&method, &path, body.as_ref())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
+    let client = Control::new(data_dir);
+    tauri::Builder::default()
+        .manage(client.clone())
+        .invoke_handler(tauri::generate_handler![control])
+        .setup(move |app| {
+            let window =
+                WebviewWindowBuilder::new(app, "main", WebviewUrl::App("index.html".into()))
+                    .title(WINDOW_TITLE)
+                    .inner_size(960.0, 720.0)
+                    .min_inner_size(360.0, 420.0)
+                    .center()
+                    .build()?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(forward_events(handle, client.clone()));
+            let c = client.clone();
+            tauri::async_runtime::spawn(async move {
+                let _ = c
+                    .call(
+                        "POST",
+                        "/v1/window/visible",
+                        Some(&json!({"visible": true})),
+                    )
+                    .await;
+            });
+            let c = client.clone();
+            window.on_window_event(move |event| {
+                if let tauri::WindowEvent::Destroyed = event {
+                    // The tray process learns the pairing screen is gone (pairing then asks before
+                    // letting a phone in). Bounded: a dead tray must not keep this process alive.
+                    let c = c.clone();
+                    let _ = tauri::async_runtime::block_on(async move {
+                        tokio::time::timeout(Duration::from_secs(2), async {
+                            let _ = c
+                                .call(
+                                    "POST",
+                                    "/v1/window/visible",
+                                    Some(&json!({"visible": false})),
+                                )
+                                .await;
+                            let _ = c.call("POST", "/v1/pairing/close", None).await;
+                        })
+                        .await
+                    });
+                }
+            });
+            Ok(())
+        })
+        .run(tauri::generate_context!())?;
+    Ok(())
+}
+
+/// Forwards the tray's event stream to the page, reconnecting while the tray restarts. Ends the window
+/// when the tray process is gone for good (its `control.json` removed on Quit).
+async fn forward_events(app: tauri::AppHandle, client: Control) {
+    let mut missing_since: Option<Instant> = None;
+    loop {
+        let result = client
+            .events(|name, data| {
+                if name == "open-window" {
+                    if let Some(w) = app.get_webview_window("main") {
+                        let _ = w.unminimize();
+                        let _ = w.show();
+                        let _ = w.set_focus();
+                    }
+                    return;
+                }
+                let _ = app.emit("control", json!({"event": name, "data": data}));
+            })
+            .await;
+        tracing::info!("event stream ended: {result:?}");
+        let _ = app.emit(
+            "control",
+            json!({"event": "connection", "data": {"connected": false}}),
+        );
+        if matches!(result, Err(CallError::NotRunning)) && !client.tray_alive() {
+            let since = *missing_since.get_or_insert_with(Instant::now);
+            if since.elapsed() > Duration::from_secs(5) {
+                tracing::info!("MPGram Home quit; closing the window");
+                app.exit(0);
+                return;
+            }
+        } else {
+            missing_since = None;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}

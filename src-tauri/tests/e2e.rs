@@ -1,0 +1,725 @@
+//! The desktop app end to end through WebDriver: the real tray process started here, the real window
+//! launched by tauri-driver (+ WebKitWebDriver), and a phone-like HTTP client that pairs the way the J2ME
+//! client does (`spec/client-j2me.md` §6.2, §6.5), every answer read by the client's strict parser.
+//!
+//! Needs an X display (Xvfb), a session bus and `tauri-driver` on PATH or in ~/.cargo/bin:
+//! `bash scripts/test.sh` sets all of that up. Without a display the tests fail (set
+//! `MPGRAM_SKIP_GUI_TESTS=1` to skip them on purpose). Screenshots of every screen go to
+//! `$MPGRAM_SCREENSHOT_DIR` (default `$CARGO_TARGET_DIR/screenshots`).
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mpgram_tests::strict::{self, Json};
+use serde_json::{json, Value};
+use webdriver::{Element, Session};
+
+const STEP: Duration = Duration::from_secs(30);
+
+fn gui_available() -> bool {
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        assert!(
+            std::env::var("MPGRAM_SKIP_GUI_TESTS").is_ok_and(|s| s == "1"),
+            "DISPLAY is not set: run under Xvfb (bash scripts/test.sh), or set MPGRAM_SKIP_GUI_TESTS=1"
+        );
+        return false;
+    }
+    true
+}
+
+fn tauri_driver() -> PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("tauri-driver"))
+            .find(|p| p.is_file())
+    });
+    on_path
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/tauri-driver"))
+        })
+        .filter(|p| p.is_file())
+        .expect("tauri-driver is needed: cargo install tauri-driver --locked --version '^2'")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A child process killed when the test ends, pass or fail.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The tray process on its own data folder.
+struct Tray {
+    _proc: Proc,
+    dir: PathBuf,
+}
+
+fn app_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mpgram-home")
+}
+
+impl Tray {
+    /// `keyring`: keep the vault key in the session's Secret Service (else in a key file).
+    fn start(dir: &Path, keyring: bool) -> Self {
+        let port = free_port().to_string();
+        let mut cmd = Command::new(app_bin());
+        cmd.args(["--hidden", "--data-dir"])
+            .arg(dir)
+            .args(["--listen", &format!("127.0.0.1:{port}")]);
+        if !keyring {
+            cmd.arg("--insecure-key-file").arg(dir.join("test.key"));
+        }
+        let child = cmd
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start mpgram-home");
+        let tray = Self {
+            _proc: Proc(child),
+            dir: dir.to_owned(),
+        };
+        tray.wait_for_control();
+        tray
+    }
+
+    fn control_file(&self) -> Option<Value> {
+        let text = std::fs::read_to_string(self.dir.join("control.json")).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn wait_for_control(&self) {
+        let start = Instant::now();
+        while self.control_file().is_none() {
+            assert!(
+                start.elapsed() < STEP,
+                "the tray process wrote no control.json"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// One control API call, as the CLI makes it.
+    async fn call(&self, method: &str, path: &str) -> Value {
+        let f = self.control_file().expect("control.json");
+        let url = format!("{}{path}", f["url"].as_str().expect("url"));
+        let secret = f["secret"].as_str().expect("secret");
+        let http = reqwest::Client::builder().no_proxy().build().expect("http");
+        let r = http
+            .request(method.parse().expect("method"), url)
+            .bearer_auth(secret)
+            .send()
+            .await
+            .expect("control call");
+        serde_json::from_slice(&r.bytes().await.expect("body")).expect("json")
+    }
+}
+
+/// tauri-driver plus a WebDriver session whose app is the window role on `dir`.
+struct Window {
+    client: Session,
+    _driver: Proc,
+}
+
+impl Window {
+    async fn open(dir: &Path) -> Self {
+        let port = free_port();
+        let native = free_port();
+        let driver = Proc(
+            Command::new(tauri_driver())
+                .args(["--port", &port.to_string()])
+                .args(["--native-port", &native.to_string()])
+                .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start tauri-driver"),
+        );
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < STEP, "tauri-driver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({
+            "tauri:options": {"application": app_bin(), "args": ["--window", "--data-dir", dir]}
+        });
+        let client = Session::start(&format!("http://127.0.0.1:{port}"), caps).await;
+        Self {
+            client,
+            _driver: driver,
+        }
+    }
+
+    /// Waits until `css` matches a displayed element and returns it.
+    async fn shown(&self, css: &str) -> Element {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.client.find(css).await {
+                if self.client.displayed(&e).await {
+                    return e;
+                }
+            }
+            assert!(
+                start.elapsed() < STEP,
+                "{css} was not shown within {STEP:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.shown(css).await;
+        self.client.click(&e).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.shown(css).await;
+        self.client.text(&e).await
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.shown(css).await;
+        self.client.clear(&e).await;
+        self.client.send_keys(&e, text).await;
+    }
+
+    /// Waits until the text of `css` satisfies `ok`, and returns it.
+    async fn text_until(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.client.find(css).await {
+                let t = self.client.text(&e).await;
+                if ok(&t) {
+                    return t;
+                }
+            }
+            assert!(
+                start.elapsed() < STEP,
+                "{css} never showed the expected text"
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn gone(&self, css: &str) {
+        let start = Instant::now();
+        loop {
+            let shown = match self.client.find(css).await {
+                Some(e) => self.client.displayed(&e).await,
+                None => false,
+            };
+            if !shown {
+                return;
+            }
+            assert!(start.elapsed() < STEP, "{css} stayed on screen");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let dir = std::env::var_os("MPGRAM_SCREENSHOT_DIR").map_or_else(
+            || {
+                std::env::var_os("CARGO_TARGET_DIR")
+                    .map_or_else(
+                        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+                        PathBuf::from,
+                    )
+                    .join("screenshots")
+            },
+            PathBuf::from,
+        );
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        // Let fonts and the QR image settle before the picture.
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        // WebKitWebDriver's own screenshot command hangs under Xvfb: take the window's pixels from X.
+        let window = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^MPGram Home$"])
+            .output()
+            .ok()
+            .and_then(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .map(str::to_owned)
+            });
+        let Some(window) = window else {
+            eprintln!("no screenshot {name}: the window was not found with xdotool");
+            return;
+        };
+        let status = Command::new("import")
+            .args(["-window", &window])
+            .arg(dir.join(format!("{name}.png")))
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!("no screenshot {name}: ImageMagick's import failed or is missing");
+        }
+    }
+}
+
+/// A phone running the MPGram client against the instance URL shown in the window.
+struct Phone {
+    base: String,
+    http: reqwest::Client,
+    name: &'static str,
+}
+
+impl Phone {
+    fn new(url: &str, name: &'static str) -> Self {
+        let base = format!("{}/", url.trim().trim_end_matches('/'));
+        Self {
+            base,
+            http: reqwest::Client::builder().no_proxy().build().expect("http"),
+            name,
+        }
+    }
+
+    async fn api(&self, query: &str, token: Option<&str>) -> (u16, Json) {
+        let mut req = self
+            .http
+            .get(format!("{}api.php?{query}", self.base))
+            .header("User-Agent", "NokiaE52-1/3.0 (J2ME MIDP-2.0)")
+            .header("X-mpgram-device", self.name);
+        if let Some(t) = token {
+            req = req.header("X-mpgram-user", t);
+        }
+        let r = req.send().await.expect("phone request");
+        let status = r.status().as_u16();
+        let body = r.bytes().await.expect("body");
+        (status, strict::assert_client_ok(&body, false))
+    }
+
+    /// "Log in using QR code", the user code typed into the captcha box, "Next": returns the ticket
+    /// the QR screen then polls with.
+    async fn type_user_code(&self, code: &str) -> String {
+        let (_, a) = self.api("v=12&method=initLogin&qr=1", None).await;
+        assert_eq!(s(&a, "res"), "need_captcha");
+        let id = s(&a, "captcha_id");
+        let (_, a) = self
+            .api(
+                &format!("v=12&method=initLogin&qr=1&captcha_id={id}&captcha_key={code}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            s(&a, "res"),
+            "qr",
+            "the right user code leads to the QR screen"
+        );
+        s(&a, "user")
+    }
+
+    /// One poll of the QR screen.
+    async fn poll(&self, ticket: &str) -> Json {
+        self.api("v=12&method=qrLogin", Some(ticket)).await.1
+    }
+}
+
+fn s(j: &Json, key: &str) -> String {
+    j.get_string(key)
+        .unwrap_or_else(|e| panic!("{key}: {e}"))
+        .unwrap_or_else(|| panic!("{key} is null"))
+}
+
+fn res_is_one(j: &Json) -> bool {
+    j.get_string("res").ok().flatten().as_deref() == Some("1")
+}
+
+fn error_message(j: &Json) -> Option<String> {
+    j.get("error")?.get_string("message").ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "not green yet: the device list step times out under WebDriver; run with --ignored"]
+async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
+    if !gui_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tray = Tray::start(dir.path(), false);
+    let w = Window::open(dir.path()).await;
+
+    // Welcome → "Try without an account".
+    w.shown("#welcome-demo").await;
+    w.screenshot("welcome").await;
+    w.click("#welcome-demo").await;
+
+    // Home: QR, URL and the user code in large type.
+    let code = w
+        .text_until("#user-code", |t| {
+            t.chars().filter(char::is_ascii_digit).count() == 6
+        })
+        .await
+        .replace(' ', "");
+    let url = w.text("#pair-url").await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    w.shown("#pair-qr img").await;
+    assert!(w.text("#status-title").await.contains("Serving"));
+    w.screenshot("home").await;
+
+    // A phone pairs with what the page shows, as the J2ME client does.
+    let phone = Phone::new(&url, "NokiaE52-1");
+    let ticket = phone.type_user_code(&code).await;
+    let a = phone.poll(&ticket).await;
+    assert!(res_is_one(&a), "the first poll finishes the pairing");
+    let token = s(&a, "user");
+    let (status, dialogs) = phone
+        .api("v=12&method=getDialogs&limit=20", Some(&token))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!dialogs.get_array("dialogs").expect("dialogs").is_empty());
+
+    // The window lists it at once (the event stream), with Revoke.
+    let name = w.text(".device .device-name").await;
+    assert_eq!(name, "NokiaE52-1");
+    w.screenshot("home-paired").await;
+    w.click(".device .revoke").await;
+    w.gone(".device").await;
+    let (status, a) = phone.api("v=12&method=me", Some(&token)).await;
+    assert_eq!(status, 401);
+    assert_eq!(error_message(&a).as_deref(), Some("Invalid authorization"));
+
+    // "Ask before pairing" on.
+    w.click("#tab-settings").await;
+    w.click("#set-ask").await;
+    w.screenshot("settings").await;
+    w.click("#settings-form button[type=submit]").await;
+    w.shown("#settings-saved").await;
+    assert_eq!(
+        tray.call("GET", "/v1/settings").await["ask_before_pairing"],
+        true
+    );
+    w.click("#tab-home").await;
+    let code = w
+        .text_until("#user-code", |t| {
+            t.chars().filter(char::is_ascii_digit).count() == 6
+        })
+        .await
+        .replace(' ', "");
+
+    // Allow: the approval card shows the comparison number.
+    let ticket = phone.type_user_code(&code).await;
+    let a = phone.poll(&ticket).await;
+    assert_eq!(s(&a, "res"), "qr", "waits for Allow");
+    let number = w.text(".pending .compare-number").await;
+    let pending = tray.call("GET", "/v1/devices").await;
+    assert_eq!(
+        pending["pending"][0]["number"]
+            .to_string()
+            .trim_matches('"'),
+        number
+    );
+    w.screenshot("approval").await;
+    w.click(".pending .allow").await;
+    w.gone(".pending").await;
+    let a = phone.poll(&ticket).await;
+    assert!(res_is_one(&a), "allowed: paired");
+    let token = s(&a, "user");
+    assert_eq!(phone.api("v=12&method=me", Some(&token)).await.0, 200);
+    w.text_until(".device .device-name", |t| t == "NokiaE52-1")
+        .await;
+
+    // Deny: the phone's poll ends with a message.
+    let other = Phone::new(&url, "Nokia6300");
+    let code = w
+        .text_until("#user-code", |t| {
+            t.chars().filter(char::is_ascii_digit).count() == 6
+        })
+        .await
+        .replace(' ', "");
+    let ticket = other.type_user_code(&code).await;
+    assert_eq!(s(&other.poll(&ticket).await, "res"), "qr");
+    w.click(".pending .deny").await;
+    w.gone(".pending").await;
+    let a = other.poll(&ticket).await;
+    assert!(
+        error_message(&a).is_some_and(|m| !m.is_empty()),
+        "denied: the poll ends with a message"
+    );
+    assert_eq!(
+        tray.call("GET", "/v1/devices").await["devices"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    w.client.end().await;
+    drop(tray);
+}
+
+/// Runs `mpgram-home` again on the same data folder, as a person double-clicking it would.
+fn second_launch(dir: &Path) -> std::process::Output {
+    Command::new(app_bin())
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("second launch")
+}
+
+fn visible_windows() -> usize {
+    Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^MPGram Home$"])
+        .output()
+        .map_or(0, |o| String::from_utf8_lossy(&o.stdout).lines().count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "not run green yet; run with --ignored"]
+async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
+    if !gui_available() {
+        return;
+    }
+    // fakegram plays Telegram; the tray process starts its login from this session.
+    let dc = fakegram::FakeDc::start(fakegram::demo_world())
+        .await
+        .expect("fakegram");
+    let key = dc.new_key(false);
+    let start = mpgram::telegram::StoredSession::from(dc.session_data(&key, 2));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let session_file = dir.path().join("login-session.json");
+    std::fs::write(
+        &session_file,
+        serde_json::to_vec(&start).expect("session json"),
+    )
+    .expect("write session");
+    std::env::set_var("MPGRAM_LOGIN_SESSION", &session_file);
+    std::env::remove_var("MPGRAM_API_ID");
+    std::env::remove_var("MPGRAM_API_HASH");
+
+    let tray = Tray::start(dir.path(), true);
+    let w = Window::open(dir.path()).await;
+    w.click("#welcome-login").await;
+
+    // No API credentials are built into test builds: the window asks for them.
+    w.type_into("#api-id", "12345").await;
+    w.type_into("#api-hash", "0123456789abcdef0123456789abcdef")
+        .await;
+    w.screenshot("credentials").await;
+    w.click("#credentials-form button[type=submit]").await;
+
+    // The QR login comes first; then the phone number.
+    w.shown("#login-qr img").await;
+    w.screenshot("login-qr").await;
+    w.click("#use-phone").await;
+    w.type_into("#phone", "+10000000000").await;
+    w.screenshot("login-phone").await;
+    w.click("#phone-submit").await;
+
+    // A wrong code: plain words, and the same code step again.
+    w.type_into("#code", "00000").await;
+    w.click("#code-submit").await;
+    let error = w.text("#code-error").await;
+    assert!(error.contains("not right"), "{error}");
+    w.screenshot("login-wrong-code").await;
+    w.type_into("#code", "12345").await;
+    w.click("#code-submit").await;
+
+    // Two-step verification, with the account's hint.
+    w.type_into("#password", "demo").await;
+    assert!(w
+        .text("#password-hint")
+        .await
+        .contains("the word on the box"));
+    w.screenshot("login-password").await;
+    w.click("#password-submit").await;
+
+    // Serving the account now.
+    w.text_until("#account-line", |t| t.contains("Sam Rivera"))
+        .await;
+    w.shown("#user-code").await;
+
+    // Closing the window ends the window process; the tray keeps serving.
+    w.client.end().await;
+    drop(w);
+    let start = Instant::now();
+    while visible_windows() > 0 {
+        assert!(start.elapsed() < STEP, "the window stayed after closing");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    assert_eq!(tray.call("GET", "/v1/status").await["state"], "serving");
+
+    // A second launch finds the running app, asks it for the window, and exits.
+    let out = second_launch(dir.path());
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("already running"));
+    let start = Instant::now();
+    while visible_windows() == 0 {
+        assert!(start.elapsed() < STEP, "the second launch opened no window");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    // Quit, then start again: the login is still there (vault + keyring).
+    let _ = tray.call("POST", "/v1/quit").await;
+    let start = Instant::now();
+    while tray.control_file().is_some() || visible_windows() > 0 {
+        assert!(start.elapsed() < STEP, "Quit left the app running");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    drop(tray);
+    let tray = Tray::start(dir.path(), true);
+    let start = Instant::now();
+    loop {
+        let status = tray.call("GET", "/v1/status").await;
+        if status["state"] == "serving" && status["account"]["name"] == "Sam Rivera" {
+            break;
+        }
+        assert!(start.elapsed() < STEP, "the login was not kept: {status}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(tray);
+    drop(dc);
+}
+
+/// A small W3C WebDriver client over reqwest: the handful of commands these tests use, each with a
+/// timeout (a WebDriver session can hang without an error, notes/tauri.md).
+mod webdriver {
+    use std::time::Duration;
+
+    use serde_json::{json, Value};
+
+    const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+    const TIMEOUT: Duration = Duration::from_secs(60);
+
+    pub struct Session {
+        http: reqwest::Client,
+        base: String,
+    }
+
+    pub struct Element(String);
+
+    impl Session {
+        pub async fn start(driver: &str, caps: Value) -> Self {
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .timeout(TIMEOUT)
+                .build()
+                .expect("http client");
+            let body = json!({"capabilities": {"alwaysMatch": caps}});
+            let answer = send(
+                &http,
+                reqwest::Method::POST,
+                &format!("{driver}/session"),
+                Some(body),
+            )
+            .await
+            .expect("WebDriver session");
+            let id = answer["sessionId"].as_str().expect("session id").to_owned();
+            Self {
+                http,
+                base: format!("{driver}/session/{id}"),
+            }
+        }
+
+        async fn cmd(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            body: Option<Value>,
+        ) -> Result<Value, String> {
+            send(&self.http, method, &format!("{}{path}", self.base), body).await
+        }
+
+        pub async fn find(&self, css: &str) -> Option<Element> {
+            let v = self
+                .cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await
+                .ok()?;
+            v[ELEMENT_KEY].as_str().map(|id| Element(id.to_owned()))
+        }
+
+        pub async fn displayed(&self, e: &Element) -> bool {
+            self.cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/displayed", e.0),
+                None,
+            )
+            .await
+            .is_ok_and(|v| v == Value::Bool(true))
+        }
+
+        pub async fn text(&self, e: &Element) -> String {
+            self.cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", e.0),
+                None,
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+        }
+
+        pub async fn click(&self, e: &Element) {
+            self.cmd(
+                reqwest::Method::POST,
+                &format!("/element/{}/click", e.0),
+                Some(json!({})),
+            )
+            .await
+            .expect("click");
+        }
+
+        pub async fn clear(&self, e: &Element) {
+            self.cmd(
+                reqwest::Method::POST,
+                &format!("/element/{}/clear", e.0),
+                Some(json!({})),
+            )
+            .await
+            .expect("clear");
+        }
+
+        pub async fn send_keys(&self, e: &Element, text: &str) {
+            self.cmd(
+                reqwest::Method::POST,
+                &format!("/element/{}/value", e.0),
+                Some(json!({"text": text})),
+            )
+            .await
+            .expect("type");
+        }
+
+        /// Ends the session (tauri-driver closes the app's window process).
+        pub async fn end(&self) {
+            let _ = self.cmd(reqwest::Method::DELETE, "", None).await;
+        }
+    }
+
+    async fn send(
+        http: &reqwest::Client,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut req = http.request(method, url);
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.map_err(|e| e.to_string())?;
+        let ok = resp.status().is_success();
+        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        let value = v.get("value").cloned().unwrap_or(Value::Null);
+        if ok {
+            Ok(value)
+        } else {
+            Err(value.to_string())
+        }
+    }
+}
