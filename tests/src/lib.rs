@@ -73,3 +73,53 @@ pub async fn eventually<F: FnMut() -> bool>(what: &str, mut cond: F) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Our API server on a loopback socket over a grammers account logged into fakegram's demo world:
+/// what every API test file starts from.
+pub struct DemoServer {
+    pub dc: FakeDc,
+    /// `http://127.0.0.1:PORT/`
+    pub base: String,
+    /// Tokens of the paired devices, in the order asked for.
+    pub tokens: Vec<String>,
+    /// The account, to wait for its connection where a test needs it.
+    pub account: mpgram::telegram::Account,
+    /// Dropping it stops the server.
+    pub stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// Starts [`DemoServer`] with `config` and `devices` paired devices.
+pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) -> DemoServer {
+    use mpgram::server::{self, AppState, MemoryDevices};
+    use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+
+    let dc = FakeDc::start(fakegram::demo_world())
+        .await
+        .expect("fakegram starts");
+    let stored = StoredSession::from(dc.session_data(&dc.new_key(true), dc.home_dc()));
+    let account = Account::start(
+        stored,
+        ApiCredentials {
+            api_id: API_ID,
+            api_hash: API_HASH.into(),
+        },
+    );
+    let paired = Arc::new(MemoryDevices::new());
+    let tokens = (0..devices).map(|_| paired.pair()).collect();
+    let state = AppState::new(account.clone(), paired, config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::run(listener, server::router(state), async move {
+        let _ = stopped.await;
+    }));
+    DemoServer {
+        dc,
+        base: format!("http://{addr}/"),
+        tokens,
+        account,
+        stop,
+    }
+}

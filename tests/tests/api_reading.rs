@@ -9,11 +9,8 @@
 // A failed unwrap is a failed test here, with the panic message pointing at the line.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
-use fakegram::{demo_world, FakeDc};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
-use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+use fakegram::FakeDc;
+use mpgram::server::ServerConfig;
 use mpgram_tests::strict::{self, Json};
 
 const ME: &str = "100000001";
@@ -38,35 +35,16 @@ struct Answer {
 }
 
 async fn start() -> Server {
-    let dc = FakeDc::start(demo_world()).await.expect("fakegram starts");
-    let stored = StoredSession::from(dc.session_data(&dc.new_key(true), dc.home_dc()));
-    let account = Account::start(
-        stored,
-        ApiCredentials {
-            api_id: mpgram_tests::API_ID,
-            api_hash: mpgram_tests::API_HASH.into(),
-        },
-    );
-    let devices = Arc::new(MemoryDevices::new());
-    let token = devices.pair();
-    let state = AppState::new(account, devices, ServerConfig::default());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::run(listener, server::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let d = mpgram_tests::serve_demo(ServerConfig::default(), 1).await;
     let s = Server {
-        dc,
-        base: format!("http://{addr}/"),
-        token,
+        dc: d.dc,
+        base: d.base,
+        token: d.tokens[0].clone(),
         http: reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("client"),
-        _stop: stop,
+        _stop: d.stop,
     };
     // The client's start: the dialog list fills the peer cache.
     assert_eq!(s.get("v=12&method=getDialogs&limit=50").await.status, 200);

@@ -33,35 +33,16 @@ struct Answer {
 }
 
 async fn start_with(config: ServerConfig) -> Server {
-    let dc = FakeDc::start(demo_world()).await.expect("fakegram starts");
-    let stored = StoredSession::from(dc.session_data(&dc.new_key(true), dc.home_dc()));
-    let account = Account::start(
-        stored,
-        ApiCredentials {
-            api_id: mpgram_tests::API_ID,
-            api_hash: mpgram_tests::API_HASH.into(),
-        },
-    );
-    let devices = Arc::new(MemoryDevices::new());
-    let token = devices.pair();
-    let state = AppState::new(account, devices, config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::run(listener, server::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let d = mpgram_tests::serve_demo(config, 1).await;
     Server {
-        dc,
-        base: format!("http://{addr}/"),
-        token,
+        dc: d.dc,
+        base: d.base,
+        token: d.tokens[0].clone(),
         http: reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("client"),
-        _stop: stop,
+        _stop: d.stop,
     }
 }
 

@@ -4,11 +4,8 @@
 
 #![allow(dead_code, reason = "each test file uses part of it")]
 
-use std::sync::Arc;
-
-use fakegram::{demo_world, FakeDc, MsgRec, Peer};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
-use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+use fakegram::{FakeDc, MsgRec, Peer};
+use mpgram::server::ServerConfig;
 use mpgram_tests::strict::{self, Json};
 
 pub const ALEX: i64 = 100_000_003;
@@ -30,39 +27,19 @@ pub struct Answer {
 }
 
 pub async fn start_with(config: ServerConfig) -> Server {
-    let dc = FakeDc::start(demo_world()).await.expect("fakegram starts");
-    let stored = StoredSession::from(dc.session_data(&dc.new_key(true), dc.home_dc()));
-    let account = Account::start(
-        stored,
-        ApiCredentials {
-            api_id: mpgram_tests::API_ID,
-            api_hash: mpgram_tests::API_HASH.into(),
-        },
-    );
-    account.me().await.expect("connected");
-    account.updates_ready().await;
-    let devices = Arc::new(MemoryDevices::new());
-    let token = devices.pair();
-    let second = devices.pair();
-    let state = AppState::new(account, devices, config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server::run(listener, server::router(state), async move {
-        let _ = stopped.await;
-    }));
+    let d = mpgram_tests::serve_demo(config, 2).await;
+    d.account.me().await.expect("connected");
+    d.account.updates_ready().await;
     let s = Server {
-        dc,
-        base: format!("http://{addr}/"),
-        token,
-        second,
+        dc: d.dc,
+        base: d.base,
+        token: d.tokens[0].clone(),
+        second: d.tokens[1].clone(),
         http: reqwest::Client::builder()
             .no_proxy()
             .build()
             .expect("client"),
-        stop,
+        stop: d.stop,
     };
     // The phone's start: the chat list fills the peer cache.
     assert_eq!(s.get("v=12&method=getDialogs&limit=50").await.status, 200);
