@@ -114,20 +114,7 @@ async fn peer_object(
         let u = users.first().ok_or_else(|| unknown_peer(&id.to_string()))?;
         return Ok(model::user(u, &ctx));
     }
-    let chats = if is_channel(id) {
-        call.invoke(&tl::functions::channels::GetChannels {
-            id: vec![input_channel(call, id)?],
-        })
-        .await?
-    } else {
-        call.invoke(&tl::functions::messages::GetChats { id: vec![-id] })
-            .await?
-    };
-    let chats = match chats {
-        tl::enums::messages::Chats::Chats(c) => c.chats,
-        tl::enums::messages::Chats::Slice(c) => c.chats,
-    };
-    call.account.cache_peers(&[], &chats).await;
+    let chats = fetch_chats(call, id).await?;
     let c = chats.first().ok_or_else(|| unknown_peer(&id.to_string()))?;
     Ok(model::chat(c, &ctx))
 }
@@ -478,4 +465,26 @@ pub async fn get_participants(call: &Call<'_>) -> Result<Object, ApiError> {
         }
     }
     Ok(res(Value::Array(list)).with("count", p.count))
+}
+
+/// One chat, group or channel by its MPGram id, fetched from Telegram (one call) and cached.
+pub(super) async fn fetch_chats(
+    call: &Call<'_>,
+    id: i64,
+) -> Result<Vec<tl::enums::Chat>, ApiError> {
+    let chats = if is_channel(id) {
+        call.invoke(&tl::functions::channels::GetChannels {
+            id: vec![input_channel(call, id)?],
+        })
+        .await?
+    } else {
+        call.invoke(&tl::functions::messages::GetChats { id: vec![-id] })
+            .await?
+    };
+    let chats = match chats {
+        tl::enums::messages::Chats::Chats(c) => c.chats,
+        tl::enums::messages::Chats::Slice(c) => c.chats,
+    };
+    call.account.cache_peers(&[], &chats).await;
+    Ok(chats)
 }

@@ -74,20 +74,7 @@ pub async fn get_info(call: &Call<'_>) -> Result<Object, ApiError> {
         call.account.cache_peers(&users, &[]).await;
         return user_info(users.first().ok_or_else(empty)?);
     }
-    let chats = if is_channel(id) {
-        call.invoke(&tl::functions::channels::GetChannels {
-            id: vec![input_channel(call, id)?],
-        })
-        .await?
-    } else {
-        call.invoke(&tl::functions::messages::GetChats { id: vec![-id] })
-            .await?
-    };
-    let chats = match chats {
-        tl::enums::messages::Chats::Chats(c) => c.chats,
-        tl::enums::messages::Chats::Slice(c) => c.chats,
-    };
-    call.account.cache_peers(&[], &chats).await;
+    let chats = super::peers::fetch_chats(call, id).await?;
     chat_info(find_chat(&chats, id).ok_or_else(empty)?)
 }
 
