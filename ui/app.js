@@ -108,7 +108,12 @@ function groupImport(code) {
 }
 
 // An SVG string from our own core, drawn as an <img> so no markup of it runs in the page.
+// Unchanged pictures are left alone: the poll redraws often, and a replaced node loses focus and
+// flickers.
 function setSvg(box, svg, label) {
+  const key = svg || "";
+  if (box.dataset.drawn === key && box.firstChild) return;
+  box.dataset.drawn = key;
   box.replaceChildren();
   if (!svg) {
     const spin = document.createElement("div");
@@ -167,8 +172,21 @@ function renderPairing() {
     : "A phone can also scan the QR code with its browser to see these steps.";
 }
 
+let devicesDrawn = "";
+
 function renderDevices() {
   const { devices, pending } = ui.devices;
+  // The lists are rebuilt only when they changed, so a keyboard user's focus on a button survives
+  // the poll; "last seen" is brought up to date in place.
+  const key = JSON.stringify([devices.map((d) => [d.id, d.name]), pending]);
+  if (key === devicesDrawn) {
+    for (const d of devices) {
+      const meta = document.querySelector(`.device[data-id="${d.id}"] .device-meta`);
+      if (meta) meta.textContent = deviceMeta(d);
+    }
+    return;
+  }
+  devicesDrawn = key;
   const list = $("device-list");
   list.replaceChildren();
   $("devices-empty").hidden = devices.length > 0;
@@ -181,11 +199,8 @@ function renderDevices() {
     name.className = "device-name";
     name.textContent = d.name || "Phone";
     const meta = document.createElement("span");
-    meta.className = "muted small";
-    const bits = [`last seen ${ago(d.last_seen)}`];
-    if (d.last_ip) bits.push(d.last_ip);
-    if (d.app_version) bits.push(`MPGram ${d.app_version}`);
-    meta.textContent = bits.join(" · ");
+    meta.className = "muted small device-meta";
+    meta.textContent = deviceMeta(d);
     info.append(name, meta);
     const revoke = document.createElement("button");
     revoke.type = "button";
@@ -232,6 +247,13 @@ function renderDevices() {
     card.append(text, number, buttons);
     plist.append(card);
   }
+}
+
+function deviceMeta(d) {
+  const bits = [`last seen ${ago(d.last_seen)}`];
+  if (d.last_ip) bits.push(d.last_ip);
+  if (d.app_version) bits.push(`MPGram ${d.app_version}`);
+  return bits.join(" · ");
 }
 
 function renderLogin() {

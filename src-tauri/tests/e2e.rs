@@ -142,7 +142,7 @@ impl Window {
                 .args(["--native-port", &native.to_string()])
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::inherit())
                 .spawn()
                 .expect("start tauri-driver"),
         );
@@ -340,7 +340,6 @@ fn error_message(j: &Json) -> Option<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not green yet: the device list step times out under WebDriver; run with --ignored"]
 async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     if !gui_available() {
         return;
@@ -595,7 +594,7 @@ mod webdriver {
         base: String,
     }
 
-    pub struct Element(String);
+    pub struct Element(pub String);
 
     impl Session {
         pub async fn start(driver: &str, caps: Value) -> Self {
@@ -620,7 +619,7 @@ mod webdriver {
             }
         }
 
-        async fn cmd(
+        pub async fn cmd(
             &self,
             method: reqwest::Method,
             path: &str,
@@ -691,6 +690,16 @@ mod webdriver {
             )
             .await
             .expect("type");
+        }
+
+        /// Runs `script` in the page and returns its result.
+        pub async fn execute(&self, script: &str) -> Result<Value, String> {
+            self.cmd(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({"script": script, "args": []})),
+            )
+            .await
         }
 
         /// Ends the session (tauri-driver closes the app's window process).
