@@ -473,7 +473,6 @@ fn visible_windows() -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not run green yet; run with --ignored"]
 async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     if !gui_available() {
         return;
