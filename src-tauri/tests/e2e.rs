@@ -365,6 +365,30 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     w.shown("#pair-qr img").await;
     assert!(w.text("#status-title").await.contains("Serving"));
     w.screenshot("home").await;
+    // The narrowest window the app allows: the same screen, one column.
+    if w.client.resize(360, 720).await {
+        let js = "return [innerWidth, document.documentElement.scrollWidth, \
+                  document.getElementById('user-code').getBoundingClientRect().right]";
+        let start = Instant::now();
+        let sizes = loop {
+            let v = w.client.execute(js).await.unwrap_or(Value::Null);
+            let n: Vec<f64> = v
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            if n.len() == 3 && n[0] <= 360.0 || start.elapsed() > STEP {
+                break n;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        w.screenshot("home-narrow").await;
+        // No sideways scrolling, and the code in full view.
+        assert!(
+            sizes.len() == 3 && sizes[1] <= sizes[0] && sizes[2] <= sizes[0],
+            "at 360 px: window, page width, code's right edge = {sizes:?}"
+        );
+        w.client.resize(960, 720).await;
+    }
 
     // A phone pairs with what the page shows, as the J2ME client does.
     let phone = Phone::new(&url, "NokiaE52-1");
@@ -699,6 +723,17 @@ mod webdriver {
                 Some(json!({"script": script, "args": []})),
             )
             .await
+        }
+
+        /// Sets the window's size; `false` when the driver cannot.
+        pub async fn resize(&self, width: u32, height: u32) -> bool {
+            self.cmd(
+                reqwest::Method::POST,
+                "/window/rect",
+                Some(json!({"width": width, "height": height})),
+            )
+            .await
+            .is_ok()
         }
 
         /// Ends the session (tauri-driver closes the app's window process).
