@@ -133,11 +133,16 @@ struct Window {
 }
 
 impl Window {
-    async fn open(dir: &Path) -> Self {
+    /// `dark`: the desktop asks for the dark variant (GTK), which the page follows.
+    async fn open(dir: &Path, dark: bool) -> Self {
         let port = free_port();
         let native = free_port();
+        let mut cmd = Command::new(tauri_driver());
+        if dark {
+            cmd.env("GTK_THEME", "Adwaita:dark");
+        }
         let driver = Proc(
-            Command::new(tauri_driver())
+            cmd
                 .args(["--port", &port.to_string()])
                 .args(["--native-port", &native.to_string()])
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
@@ -346,7 +351,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let tray = Tray::start(dir.path(), false);
-    let w = Window::open(dir.path()).await;
+    let w = Window::open(dir.path(), false).await;
 
     // Welcome → "Try without an account".
     w.shown("#welcome-demo").await;
@@ -519,7 +524,8 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     std::env::remove_var("MPGRAM_API_HASH");
 
     let tray = Tray::start(dir.path(), true);
-    let w = Window::open(dir.path()).await;
+    // This path runs in the dark variant, so the screenshots show both.
+    let w = Window::open(dir.path(), true).await;
     w.click("#welcome-login").await;
 
     // No API credentials are built into test builds: the window asks for them.
@@ -559,6 +565,7 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     w.text_until("#account-line", |t| t.contains("Sam Rivera"))
         .await;
     w.shown("#user-code").await;
+    w.screenshot("home-account-dark").await;
 
     // Closing the window ends the window process; the tray keeps serving.
     w.client.end().await;
