@@ -146,6 +146,7 @@ function renderStatus() {
   if (st.demo) line = "Demo world: made-up chats, nothing goes to Telegram.";
   if (st.error) line = st.error;
   $("account-line").textContent = line;
+  renderAvatar(acc);
   $("settings-account").textContent = st.demo
     ? "You are trying the demo. Leave it to log in with your own account."
     : acc
@@ -153,6 +154,26 @@ function renderStatus() {
       : "";
   $("logout-btn").textContent = st.demo ? "Leave the demo" : "Log out";
   $("version").textContent = st.version || "";
+}
+
+// The account's picture, or its initials on the accent colour until (or unless) there is one.
+function renderAvatar(acc) {
+  const box = $("account-avatar");
+  box.hidden = !acc;
+  if (!acc) return;
+  const key = acc.photo || `initials:${acc.name}`;
+  if (box.dataset.drawn === key) return;
+  box.dataset.drawn = key;
+  box.replaceChildren();
+  if (acc.photo && acc.photo.startsWith("data:image/")) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = acc.photo;
+    box.append(img);
+  } else {
+    box.textContent = (acc.name || "?").split(/\s+/).filter(Boolean).slice(0, 2)
+      .map((w) => [...w][0].toUpperCase()).join("");
+  }
 }
 
 function renderPairing() {

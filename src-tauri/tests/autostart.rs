@@ -21,7 +21,10 @@ impl Drop for Proc {
 fn control(dir: &Path) -> Option<(String, String)> {
     let text = std::fs::read_to_string(dir.join("control.json")).ok()?;
     let v: Value = serde_json::from_str(&text).ok()?;
-    Some((v["url"].as_str()?.to_owned(), v["secret"].as_str()?.to_owned()))
+    Some((
+        v["url"].as_str()?.to_owned(),
+        v["secret"].as_str()?.to_owned(),
+    ))
 }
 
 async fn settings(dir: &Path, body: Option<Value>) -> Value {
@@ -67,7 +70,13 @@ async fn start_at_login_writes_and_removes_the_hidden_autostart_entry() {
     let exe = env!("CARGO_BIN_EXE_mpgram-home");
     let _app = Proc(
         Command::new(exe)
-            .args(["--demo", "--hidden", "--listen", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "--demo",
+                "--hidden",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(data.path())
             .env("HOME", home.path())
             .env_remove("XDG_CONFIG_HOME")
@@ -96,5 +105,8 @@ async fn start_at_login_writes_and_removes_the_hidden_autostart_entry() {
 
     s["start_at_login"] = json!(false);
     settings(data.path(), Some(s)).await;
-    until("the autostart entry stayed", || entries(home.path()).is_empty()).await;
+    until("the autostart entry stayed", || {
+        entries(home.path()).is_empty()
+    })
+    .await;
 }

@@ -142,8 +142,7 @@ impl Window {
             cmd.env("GTK_THEME", "Adwaita:dark");
         }
         let driver = Proc(
-            cmd
-                .args(["--port", &port.to_string()])
+            cmd.args(["--port", &port.to_string()])
                 .args(["--native-port", &native.to_string()])
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
                 .stdout(Stdio::null())
@@ -565,6 +564,15 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     w.text_until("#account-line", |t| t.contains("Sam Rivera"))
         .await;
     w.shown("#user-code").await;
+    // The account's own picture, fetched from Telegram (fakegram's JPEG), not the initials.
+    w.shown("#account-avatar img").await;
+    let photo = tray.call("GET", "/v1/status").await["account"]["photo"].clone();
+    assert!(
+        photo
+            .as_str()
+            .is_some_and(|p| p.starts_with("data:image/jpeg;base64,/9j/")),
+        "{photo}"
+    );
     w.screenshot("home-account-dark").await;
 
     // Closing the window ends the window process; the tray keeps serving.

@@ -491,6 +491,28 @@ async fn fill_in_account(control: ControlState, account: Account) {
         match account.me().await {
             Ok(me) => {
                 control.update_status(|s| s.account = Some(account_info(&me)));
+                // The picture comes second: the name must not wait for a download.
+                match account.own_small_photo(&me, Duration::from_secs(20)).await {
+                    Ok(Some(jpeg)) => {
+                        use base64::Engine as _;
+                        let mime = if jpeg.starts_with(b"\x89PNG") {
+                            "image/png"
+                        } else {
+                            "image/jpeg"
+                        };
+                        let url = format!(
+                            "data:{mime};base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(&jpeg)
+                        );
+                        control.update_status(|s| {
+                            if let Some(a) = s.account.as_mut() {
+                                a.photo = Some(url);
+                            }
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::info!("the account's picture could not be fetched: {e}"),
+                }
                 return;
             }
             Err(e) => {
