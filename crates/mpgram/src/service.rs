@@ -241,6 +241,8 @@ struct Session {
     desk: Desk,
     control: ControlServer,
     stop_api: watch::Sender<bool>,
+    /// To answer open long polls before the listeners stop.
+    api_state: Option<AppState>,
     api_tasks: Vec<JoinHandle<std::io::Result<()>>>,
     helpers: Vec<JoinHandle<()>>,
     saver: Option<Saver>,
@@ -308,6 +310,7 @@ impl Session {
         // The API server, when there is an account to serve.
         let (stop_api, stop_rx) = watch::channel(false);
         let mut api_tasks = Vec::new();
+        let mut api_state = None;
         let mut url = String::new();
         let pairing_http = PairingHttp::new(pairing.clone());
         if let Some(account) = &account {
@@ -316,6 +319,7 @@ impl Session {
                 ..ServerConfig::default()
             };
             let state = AppState::with_pairing(account.clone(), pairing_http.clone(), config);
+            api_state = Some(state.clone());
             let (listeners, shown) = bind(opts.listen.or(settings.listen_addr()), &settings)
                 .await
                 .context("the server could not listen")?;
@@ -371,6 +375,7 @@ impl Session {
             desk,
             control,
             stop_api,
+            api_state,
             api_tasks,
             helpers,
             saver,
@@ -396,6 +401,9 @@ impl Session {
     async fn stop(self) {
         if let Some(flow) = self.desk.login().take() {
             flow.cancel();
+        }
+        if let Some(state) = &self.api_state {
+            state.close_polls();
         }
         let _ = self.stop_api.send(true);
         for t in self.api_tasks {

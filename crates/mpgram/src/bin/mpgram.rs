@@ -375,7 +375,7 @@ async fn serve_until_ctrl_c(
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = server::router(state);
+    let router = server::router(state.clone());
     let mut tasks = Vec::new();
     for l in listeners {
         let mut rx = stop_rx.clone();
@@ -388,6 +388,8 @@ async fn serve_until_ctrl_c(
         }));
     }
     stop.await;
+    // Open long polls get their (empty) answer instead of a dropped connection.
+    state.close_polls();
     let _ = stop_tx.send(true);
     for t in tasks {
         t.await.context("server task failed")??;

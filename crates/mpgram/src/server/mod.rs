@@ -107,6 +107,11 @@ impl AppState {
         &self.0.account
     }
 
+    /// Answers every open `updates` long poll now: call before stopping the listeners.
+    pub fn close_polls(&self) {
+        self.0.methods.updates.close();
+    }
+
     pub fn devices(&self) -> &Arc<dyn Devices> {
         &self.0.devices
     }
