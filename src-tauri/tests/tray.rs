@@ -220,3 +220,81 @@ async fn start_at_login_writes_and_removes_the_hidden_autostart_entry() {
     })
     .await;
 }
+
+fn visible_windows() -> usize {
+    Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^MPGram Home$"])
+        .output()
+        .map_or(0, |o| String::from_utf8_lossy(&o.stdout).lines().count())
+}
+
+/// The window processes the tray started (its children).
+fn children(pid: u32) -> Vec<String> {
+    Command::new("pgrep")
+        .args(["-P", &pid.to_string()])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn without_a_tray_the_window_opens_at_start_and_a_second_launch_reopens_it() {
+    if !display() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("home");
+    let data = tempfile::tempdir().expect("data");
+    let app = Proc(
+        Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
+            .args([
+                "--demo",
+                "--hidden",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data.path())
+            .env("HOME", home.path())
+            .env("MPGRAM_NO_TRAY", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start mpgram-home"),
+    );
+    // No tray to click: `--hidden` is overruled, the window comes up.
+    until("no window at start without a tray", || {
+        visible_windows() == 1
+    })
+    .await;
+
+    // The person closes it (here: its process ends); the server keeps serving.
+    for child in children(app.0.id()) {
+        let _ = Command::new("kill").arg(&child).status();
+    }
+    until("the window stayed", || visible_windows() == 0).await;
+    assert_eq!(
+        call(data.path(), reqwest::Method::GET, "/v1/status").await["state"],
+        "serving"
+    );
+
+    // Launching the app again finds the running one and brings the window back.
+    let out = Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("second launch");
+    assert!(out.status.success(), "{out:?}");
+    until("the second launch opened no window", || {
+        visible_windows() == 1
+    })
+    .await;
+    let _ = call(data.path(), reqwest::Method::POST, "/v1/quit").await;
+    until("Quit left the window open", || visible_windows() == 0).await;
+}
