@@ -613,6 +613,18 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
         assert!(start.elapsed() < STEP, "the login was not kept: {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // Log out, confirmed: back to Welcome, and Telegram was told (auth.logOut).
+    let w = Window::open(dir.path(), false).await;
+    w.click("#tab-settings").await;
+    w.click("#logout-btn").await;
+    w.shown("#confirm-dialog").await;
+    w.screenshot("logout-confirm").await;
+    w.click("#confirm-ok").await;
+    w.shown("#welcome-login").await;
+    assert_eq!(tray.call("GET", "/v1/status").await["state"], "needs_login");
+    assert_eq!(dc.count("auth.logOut"), 1);
+    w.client.end().await;
     drop(tray);
     drop(dc);
 }
