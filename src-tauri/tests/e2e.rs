@@ -216,6 +216,17 @@ impl Window {
         }
     }
 
+    /// The 6-digit user code on the page once it is not `used` any more (a code that paired a phone
+    /// is replaced, and the page learns the new one a moment later).
+    async fn user_code(&self, used: &str) -> String {
+        self.text_until("#user-code", |t| {
+            let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+            digits.len() == 6 && digits != used
+        })
+        .await
+        .replace(' ', "")
+    }
+
     async fn gone(&self, css: &str) {
         let start = Instant::now();
         loop {
@@ -358,12 +369,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     w.click("#welcome-demo").await;
 
     // Home: QR, URL and the user code in large type.
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code("").await;
     let url = w.text("#pair-url").await;
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     w.shown("#pair-qr img").await;
@@ -427,12 +433,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
         true
     );
     w.click("#tab-home").await;
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code(&code).await;
 
     // Allow: the approval card shows the comparison number.
     let ticket = phone.type_user_code(&code).await;
@@ -458,12 +459,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
 
     // Deny: the phone's poll ends with a message.
     let other = Phone::new(&url, "Nokia6300");
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code(&code).await;
     let ticket = other.type_user_code(&code).await;
     assert_eq!(s(&other.poll(&ticket).await, "res"), "qr");
     w.click(".pending .deny").await;
