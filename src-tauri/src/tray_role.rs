@@ -214,7 +214,13 @@ pub fn run(args: TrayArgs) -> anyhow::Result<()> {
                                 w.open();
                             }
                         }
-                        ToFront::Pending { name, number } => notify_pending(&name, number, &w),
+                        ToFront::Pending { name, number } => {
+                            // D-Bus calls block: keep them off the runtime.
+                            let w = w.clone();
+                            let _ = std::thread::Builder::new()
+                                .name("notification".into())
+                                .spawn(move || notify_pending(&name, number, &w));
+                        }
                         ToFront::OpenWindow => w.open(),
                         ToFront::Autostart(on) => set_autostart(on),
                         ToFront::OpenFolder(dir) => open_folder(&dir),
@@ -359,19 +365,12 @@ fn notify_pending(name: &str, number: u8, window: &WindowProcess) {
         .timeout(notify_rust::Timeout::Milliseconds(60_000))
         .show();
     match shown {
-        Ok(handle) => {
-            let w = window.clone();
-            // Waiting for the click blocks on D-Bus; one short-lived thread per request.
-            let _ = std::thread::Builder::new()
-                .name("notification".into())
-                .spawn(move || {
-                    handle.wait_for_action(|action| {
-                        if action == "default" {
-                            w.open();
-                        }
-                    });
-                });
-        }
+        // Waits (on this thread) until the notification is clicked or closed.
+        Ok(handle) => handle.wait_for_action(|action| {
+            if action == "default" {
+                window.open();
+            }
+        }),
         Err(e) => tracing::info!("{body} (no desktop notification: {e})"),
     }
 }
