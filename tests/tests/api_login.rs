@@ -1,0 +1,375 @@
+//! The login API (`protocol.md` §5.5, `methods-core.md` §1.4–1.13) end to end: a phone logs *its
+//! own* Telegram account in through the server, exactly as the stock J2ME client walks the phone
+//! screens (`client-j2me.md` §6.1): `phoneLogin` → `getCaptchaImg` → `phoneLogin&captcha_id&
+//! captcha_key&phone` (the captcha box holds the user code shown on the PC) → `completePhoneLogin`
+//! → `complete2faLogin` → `me&status=1`. Real grammers over TCP: the PC owner's account on one
+//! fakegram (the demo world), the phone's own account on a second one (`guest_world`). Every JSON
+//! answer goes through the strict J2ME parser.
+
+use std::sync::{Arc, Mutex};
+
+use fakegram::{demo_world, guest_world, AuthKey, FakeDc, GUEST_ID};
+use mpgram::pairing::Pairing;
+use mpgram::server::guests::GuestConfig;
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
+use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+use mpgram_tests::strict::{self, Json};
+
+const UA: &str = "mpgram4/1.5.13 (https://github.com/shinovon/mpgram-client)";
+const OWNER_ID: &str = "100000001";
+const GUEST_PHONE: &str = "%2B15550000042";
+
+struct Server {
+    base: String,
+    pairing: Pairing,
+    http: reqwest::Client,
+    /// The phone's own Telegram and the keys its logins got.
+    guest_dc: Arc<FakeDc>,
+    guest_keys: Arc<Mutex<Vec<AuthKey>>>,
+    _owner_dc: FakeDc,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+struct Answer {
+    status: u16,
+    json: Json,
+}
+
+fn credentials() -> ApiCredentials {
+    ApiCredentials {
+        api_id: mpgram_tests::API_ID,
+        api_hash: mpgram_tests::API_HASH.into(),
+    }
+}
+
+async fn start(login_api: bool) -> Server {
+    let owner_dc = FakeDc::start(demo_world()).await.expect("fakegram starts");
+    let key = owner_dc.new_key(true);
+    let account = Account::start(
+        StoredSession::from(owner_dc.session_data(&key, owner_dc.home_dc())),
+        credentials(),
+    );
+    let guest_dc = Arc::new(FakeDc::start(guest_world()).await.expect("fakegram starts"));
+    let guest_keys = Arc::new(Mutex::new(Vec::new()));
+    let pairing = Pairing::new();
+    let mut http = PairingHttp::new(pairing.clone());
+    http.login_api = login_api;
+    let (dc, keys) = (Arc::clone(&guest_dc), Arc::clone(&guest_keys));
+    http.guests.configure(Some(GuestConfig {
+        credentials: credentials(),
+        // fakegram does no key exchange: each login gets a fresh, logged-out key.
+        new_session: Arc::new(move || {
+            let key = dc.new_key(false);
+            let stored = StoredSession::from(dc.session_data(&key, dc.home_dc()));
+            keys.lock().expect("keys").push(key);
+            stored
+        }),
+    }));
+    let state = AppState::with_pairing(account, http, ServerConfig::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server::run(listener, server::router(state), async move {
+        let _ = stopped.await;
+    }));
+    Server {
+        base: format!("http://{addr}/"),
+        pairing,
+        http: reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client"),
+        guest_dc,
+        guest_keys,
+        _owner_dc: owner_dc,
+        _stop: stop,
+    }
+}
+
+impl Server {
+    async fn get(&self, path_query: &str, token: Option<&str>) -> reqwest::Response {
+        let mut req = self
+            .http
+            .get(format!("{}{path_query}", self.base))
+            .header("User-Agent", UA)
+            .header("X-mpgram-device", "NokiaE52-1");
+        if let Some(t) = token {
+            req = req.header("X-mpgram-user", t);
+        }
+        req.send().await.expect("request")
+    }
+
+    async fn api(&self, query: &str, token: Option<&str>) -> Answer {
+        let r = self.get(&format!("api.php?{query}"), token).await;
+        let status = r.status().as_u16();
+        let body = r.bytes().await.expect("body").to_vec();
+        Answer {
+            status,
+            json: strict::assert_client_ok(&body, false),
+        }
+    }
+
+    /// "Log in" with `phone`: `phoneLogin` (no parameters) → captcha picture → `phoneLogin` with
+    /// the captcha id, `typed` in the captcha box and the number.
+    async fn phone_login(&self, typed: &str, phone: &str) -> Answer {
+        let a = self.api("v=12&method=phoneLogin", None).await;
+        assert_eq!(s(&a.json, "res"), "need_captcha");
+        let id = s(&a.json, "captcha_id");
+        let r = self
+            .get(
+                &format!("api.php?v=12&method=getCaptchaImg&captcha_id={id}"),
+                None,
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 200);
+        self.api(
+            &format!("v=12&method=phoneLogin&captcha_id={id}&captcha_key={typed}&phone={phone}"),
+            None,
+        )
+        .await
+    }
+
+    fn user_code(&self) -> String {
+        self.pairing.status().user_code.expect("pairing is open")
+    }
+
+    /// The PC owner's paired device (an import code typed into "Import session").
+    async fn owner_device(&self) -> String {
+        let code = self.pairing.create_import_code().code;
+        assert_eq!(self.api("v=12&method=me", Some(&code)).await.status, 200);
+        code
+    }
+
+    fn guest_logged_in(&self) -> Vec<bool> {
+        self.guest_keys
+            .lock()
+            .expect("keys")
+            .iter()
+            .map(|k| self.guest_dc.key_authorized(k))
+            .collect()
+    }
+}
+
+fn s(j: &Json, key: &str) -> String {
+    j.get_string(key)
+        .unwrap_or_else(|e| panic!("{key}: {e}"))
+        .unwrap_or_else(|| panic!("{key} is null"))
+}
+
+fn error_message(j: &Json) -> Option<String> {
+    j.get("error")?.get_string("message").ok().flatten()
+}
+
+/// `"1".equals(getString("res"))`: the client accepts the number 1 or the string "1".
+fn res_is_one(j: &Json) -> bool {
+    j.get_string("res").ok().flatten().as_deref() == Some("1")
+}
+
+#[tokio::test]
+async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
+    let s_ = start(true).await;
+    let owner = s_.owner_device().await;
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(s(&a.json, "res"), "code_sent");
+    let token = s(&a.json, "user");
+    assert!(token.len() >= 32);
+    let hash = s(&a.json, "phone_code_hash");
+    assert!(
+        hash.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+        "URL-safe: the client puts it raw into resendCode's URL"
+    );
+    assert!(
+        s_.pairing.devices().len() == 1,
+        "no paired device for a guest"
+    );
+    // Not logged in yet: the token serves nothing.
+    assert_eq!(s_.api("v=12&method=me", Some(&token)).await.status, 401);
+
+    // A wrong code: phone_code_invalid; the client then calls resendCode itself (§6.1.7).
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=11111", Some(&token))
+        .await;
+    assert_eq!(
+        (a.status, s(&a.json, "res").as_str()),
+        (200, "phone_code_invalid")
+    );
+    let a = s_
+        .api(
+            &format!("v=12&method=resendCode&hash={hash}&phone={GUEST_PHONE}"),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(a.status, 200);
+    assert!(res_is_one(&a.json));
+    // The right code: the account has a 2FA password.
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    assert_eq!(s(&a.json, "res"), "password");
+    assert!(a.json.has("phone_code_hash"));
+    assert!(a
+        .json
+        .get_string("phone_code_hash")
+        .expect("null")
+        .is_none());
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=nope", Some(&token))
+        .await;
+    assert_eq!(s(&a.json, "res"), "password_hash_invalid");
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    assert_eq!(a.status, 200);
+    assert!(res_is_one(&a.json));
+    assert_eq!(s_.guest_logged_in(), vec![true]);
+
+    // §7: me&status=1 is the phone's own account, not the PC owner's.
+    let a = s_.api("v=12&method=me&status=1", Some(&token)).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(s(&a.json, "id"), GUEST_ID.to_string());
+    let a = s_
+        .api("v=12&method=getDialogs&limit=20&f=0", Some(&token))
+        .await;
+    assert_eq!(a.status, 200);
+    let a = s_.api("v=12&method=qrLogin", Some(&token)).await;
+    assert!(res_is_one(&a.json));
+    // Media with the guest token come from the guest's account too (its own avatar), and the
+    // owner's device still sees the owner.
+    let r = s_
+        .get(&format!("ava.php?c={GUEST_ID}&p=r36&user={token}"), None)
+        .await;
+    assert_ne!(r.status().as_u16(), 401, "the guest's own server answers");
+    let a = s_.api("v=12&method=me", Some(&owner)).await;
+    assert_eq!(s(&a.json, "id"), OWNER_ID);
+
+    // "Log out" on the phone: Telegram logs the guest out, the token is gone.
+    let a = s_.api("v=12&method=logout", Some(&token)).await;
+    assert_eq!(a.status, 200);
+    assert!(res_is_one(&a.json));
+    let a = s_.api("v=12&method=me", Some(&token)).await;
+    assert_eq!(a.status, 401);
+    assert_eq!(
+        error_message(&a.json).as_deref(),
+        Some("Invalid authorization")
+    );
+    assert_eq!(s_.guest_logged_in(), vec![false]);
+    let r = s_
+        .get(&format!("ava.php?c={GUEST_ID}&p=r36&user={token}"), None)
+        .await;
+    assert_eq!(r.status().as_u16(), 401);
+    // The owner's device is untouched.
+    let a = s_.api("v=12&method=me", Some(&owner)).await;
+    assert_eq!((a.status, s(&a.json, "id").as_str()), (200, OWNER_ID));
+}
+
+#[tokio::test]
+async fn owner_token_never_reaches_a_guest_and_login_steps_check_their_state() {
+    let s_ = start(true).await;
+    let owner = s_.owner_device().await;
+    // The owner's device is not logging in: the reference's "not waiting" messages.
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=12345", Some(&owner))
+        .await;
+    assert_eq!(a.status, 200);
+    assert!(error_message(&a.json).is_some_and(|m| m.starts_with("I'm not waiting for the code")));
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=x", Some(&owner))
+        .await;
+    assert!(
+        error_message(&a.json).is_some_and(|m| m.starts_with("I'm not waiting for the password"))
+    );
+    // No token at all: 401 from the auth step.
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=12345", None)
+        .await;
+    assert_eq!(a.status, 401);
+
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    let token = s(&a.json, "user");
+    // Missing parameters, and the password before the code.
+    let a = s_.api("v=12&method=completePhoneLogin", Some(&token)).await;
+    assert_eq!(
+        error_message(&a.json).as_deref(),
+        Some("Required parameter 'code' is not set")
+    );
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    assert!(
+        error_message(&a.json).is_some_and(|m| m.starts_with("I'm not waiting for the password"))
+    );
+    // The PC owner's demo code is not this account's code.
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=12345", Some(&token))
+        .await;
+    assert_eq!(s(&a.json, "res"), "phone_code_invalid");
+    // A wrong code keeps the login waiting for a code (the reference's bug is not copied).
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    assert_eq!(s(&a.json, "res"), "password");
+    // The owner's device still sees the owner while a guest logs in.
+    let a = s_.api("v=12&method=me", Some(&owner)).await;
+    assert_eq!(s(&a.json, "id"), OWNER_ID);
+}
+
+#[tokio::test]
+async fn bad_number_wrong_user_code_and_the_pairing_filler() {
+    let s_ = start(true).await;
+    s_.pairing.open();
+    // A number Telegram does not know: the token is answered, the result word says why.
+    let a = s_.phone_login(&s_.user_code(), "%2B15559999999").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(s(&a.json, "res"), "phone_number_invalid");
+    assert!(a.json.has("user"));
+    let t = s(&a.json, "user");
+    assert_eq!(s_.api("v=12&method=me", Some(&t)).await.status, 401);
+
+    // A wrong user code in the captcha box: the captcha reloads, nothing is sent to Telegram.
+    let right = s_.user_code();
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let a = s_.phone_login(wrong, GUEST_PHONE).await;
+    assert_eq!(s(&a.json, "res"), "wrong_captcha");
+    assert!(!a.json.has("user"));
+    assert!(s_.guest_logged_in().len() == 1, "no new Telegram login");
+
+    // `+0` in the phone box keeps the pairing meaning even with the login API on.
+    let a = s_.phone_login(&s_.user_code(), "%2B0").await;
+    assert_eq!(s(&a.json, "res"), "qr");
+    let ticket = s(&a.json, "user");
+    let a = s_.api("v=12&method=qrLogin", Some(&ticket)).await;
+    assert!(res_is_one(&a.json));
+    let device = s(&a.json, "user");
+    let a = s_.api("v=12&method=me", Some(&device)).await;
+    assert_eq!(s(&a.json, "id"), OWNER_ID);
+}
+
+#[tokio::test]
+async fn login_api_off_keeps_the_pairing_meaning_for_a_real_number() {
+    let s_ = start(false).await;
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    assert_eq!(s(&a.json, "res"), "qr", "pairing, not a Telegram login");
+    assert!(s_.guest_logged_in().is_empty());
+    let a = s_
+        .api(
+            "v=12&method=completePhoneLogin&code=54321",
+            Some(&s(&a.json, "user")),
+        )
+        .await;
+    assert_eq!(a.status, 403);
+    assert_eq!(
+        error_message(&a.json).as_deref(),
+        Some("Login API is disabled")
+    );
+}
