@@ -51,7 +51,7 @@ impl std::fmt::Debug for GuestConfig {
 }
 
 /// Logins that never finish are dropped after this (each holds a Telegram connection).
-const PENDING_TTL: Duration = Duration::from_secs(15 * 60);
+const PENDING_TTL: Duration = Duration::from_mins(15);
 /// At most this many unfinished logins at once; the oldest goes first.
 const MAX_PENDING: usize = 8;
 

@@ -441,8 +441,7 @@ enum GuestCall {
 /// our sentence when there is none (network trouble).
 fn reason(e: &TelegramError) -> String {
     e.rpc_parts()
-        .map(|(_, name)| name)
-        .unwrap_or_else(|| e.to_string())
+        .map_or_else(|| e.to_string(), |(_, name)| name)
 }
 
 /// A login step against Telegram, bounded like every other Telegram call of the server.
