@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use fakegram::{demo_world, guest_world, AuthKey, FakeDc, GUEST_ID};
 use mpgram::pairing::Pairing;
-use mpgram::server::guests::GuestConfig;
+use mpgram::server::guests::{GuestConfig, Guests, StoredGuest};
 use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
+use mpgram::store::VaultData;
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::{self, Json};
 
@@ -26,6 +27,7 @@ struct Server {
     /// The phone's own Telegram and the keys its logins got.
     guest_dc: Arc<FakeDc>,
     guest_keys: Arc<Mutex<Vec<AuthKey>>>,
+    guests: Guests,
     _owner_dc: FakeDc,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -43,13 +45,18 @@ fn credentials() -> ApiCredentials {
 }
 
 async fn start(login_api: bool) -> Server {
+    let guest_dc = Arc::new(FakeDc::start(guest_world()).await.expect("fakegram starts"));
+    start_with(login_api, guest_dc, Vec::new()).await
+}
+
+/// A server whose guests log in on `guest_dc`, with `stored` guests put back as at start-up.
+async fn start_with(login_api: bool, guest_dc: Arc<FakeDc>, stored: Vec<StoredGuest>) -> Server {
     let owner_dc = FakeDc::start(demo_world()).await.expect("fakegram starts");
     let key = owner_dc.new_key(true);
     let account = Account::start(
         StoredSession::from(owner_dc.session_data(&key, owner_dc.home_dc())),
         credentials(),
     );
-    let guest_dc = Arc::new(FakeDc::start(guest_world()).await.expect("fakegram starts"));
     let guest_keys = Arc::new(Mutex::new(Vec::new()));
     let pairing = Pairing::new();
     let mut http = PairingHttp::new(pairing.clone());
@@ -65,6 +72,8 @@ async fn start(login_api: bool) -> Server {
             stored
         }),
     }));
+    http.guests.restore(stored, &ServerConfig::default());
+    let guests = http.guests.clone();
     let state = AppState::with_pairing(account, http, ServerConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -83,6 +92,7 @@ async fn start(login_api: bool) -> Server {
             .expect("client"),
         guest_dc,
         guest_keys,
+        guests,
         _owner_dc: owner_dc,
         _stop: stop,
     }
@@ -372,4 +382,46 @@ async fn login_api_off_keeps_the_pairing_meaning_for_a_real_number() {
         error_message(&a.json).as_deref(),
         Some("Login API is disabled")
     );
+}
+
+#[tokio::test]
+async fn a_guest_login_survives_a_restart_through_the_vault_contents() {
+    let s_ = start(true).await;
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    let token = s(&a.json, "user");
+    let a = s_
+        .api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    assert_eq!(s(&a.json, "res"), "password");
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    assert!(res_is_one(&a.json));
+    assert_eq!(s_.guests.count(), 1);
+    // What the saver writes (the vault's JSON), without the token itself.
+    let data = VaultData {
+        version: VaultData::VERSION,
+        guests: s_.guests.snapshot(),
+        ..VaultData::default()
+    };
+    let bytes = serde_json::to_vec(&data).expect("serialise");
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains(&token),
+        "only the token's hash is stored"
+    );
+    let guest_dc = Arc::clone(&s_.guest_dc);
+    drop(s_);
+
+    let back: VaultData = serde_json::from_slice(&bytes).expect("read back");
+    let s_ = start_with(true, guest_dc, back.guests).await;
+    let a = s_.api("v=12&method=me&status=1", Some(&token)).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(s(&a.json, "id"), GUEST_ID.to_string());
+    // A vault written before guests existed still reads.
+    let old: VaultData = serde_json::from_slice(
+        br#"{"version":1,"session":null,"devices":null,"credentials":null}"#,
+    )
+    .expect("old vault");
+    assert!(old.guests.is_empty());
 }
