@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use fakegram::{demo_world, guest_world, AuthKey, FakeDc, GUEST_ID};
 use mpgram::pairing::Pairing;
-use mpgram::server::guests::{GuestConfig, Guests, StoredGuest};
+use mpgram::server::guests::{log_out_stored, GuestConfig, Guests, StoredGuest};
 use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::store::VaultData;
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
@@ -411,6 +411,7 @@ async fn a_guest_login_survives_a_restart_through_the_vault_contents() {
         "only the token's hash is stored"
     );
     let guest_dc = Arc::clone(&s_.guest_dc);
+    let keys = Arc::clone(&s_.guest_keys);
     drop(s_);
 
     let back: VaultData = serde_json::from_slice(&bytes).expect("read back");
@@ -418,6 +419,15 @@ async fn a_guest_login_survives_a_restart_through_the_vault_contents() {
     let a = s_.api("v=12&method=me&status=1", Some(&token)).await;
     assert_eq!(a.status, 200);
     assert_eq!(s(&a.json, "id"), GUEST_ID.to_string());
+    // The login API switched off (or the owner logging out) ends stored guests on Telegram.
+    log_out_stored(
+        s_.guests.snapshot(),
+        &credentials(),
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    let key = keys.lock().expect("keys")[0].clone();
+    assert!(!s_.guest_dc.key_authorized(&key));
     // A vault written before guests existed still reads.
     let old: VaultData = serde_json::from_slice(
         br#"{"version":1,"session":null,"devices":null,"credentials":null}"#,

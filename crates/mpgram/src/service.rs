@@ -331,7 +331,17 @@ impl Session {
                     .guests
                     .configure(Some(GuestConfig::telegram(account.credentials().clone())));
                 if let Some(stored) = guests_stored.take() {
-                    pairing_http.guests.restore(stored, &config);
+                    if settings.login_api {
+                        pairing_http.guests.restore(stored, &config);
+                    } else if !stored.is_empty() {
+                        // Switched off: phones' own logins end (the saver drops them from the
+                        // vault with its next write).
+                        let creds = account.credentials().clone();
+                        tokio::spawn(async move {
+                            server::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
+                                .await;
+                        });
+                    }
                 }
             }
             let state = AppState::with_pairing(account.clone(), pairing_http.clone(), config);

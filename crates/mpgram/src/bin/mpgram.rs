@@ -358,7 +358,17 @@ async fn serve(
         .configure(Some(mpgram::server::guests::GuestConfig::telegram(
             account.credentials().clone(),
         )));
-    http.guests.restore(home.data.guests.clone(), &config);
+    if http.login_api {
+        http.guests.restore(home.data.guests.clone(), &config);
+    } else {
+        // Switched off: phones' own logins end (the saver drops them from the vault).
+        mpgram::server::guests::log_out_stored(
+            home.data.guests.clone(),
+            account.credentials(),
+            std::time::Duration::from_secs(15),
+        )
+        .await;
+    }
     // Keep the session (update state, peers), the device list and phones' own logins saved.
     let saver = Saver::spawn(
         std::sync::Arc::clone(home.vault()),

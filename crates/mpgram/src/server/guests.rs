@@ -276,3 +276,21 @@ impl Guests {
             .count()
     }
 }
+
+/// Ends stored guests' Telegram logins (`auth.logOut`, each bounded by `timeout`, failures only
+/// logged): when the owner logs out (the vault is wiped) or the login API was switched off (the
+/// owner's only way to end phones' own logins). Needs a tokio runtime.
+pub async fn log_out_stored(
+    stored: Vec<StoredGuest>,
+    credentials: &ApiCredentials,
+    timeout: Duration,
+) {
+    for g in stored {
+        let account = Account::start(g.session, credentials.clone());
+        match tokio::time::timeout(timeout, account.log_out()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::info!("a phone's own login did not log out: {e}"),
+            Err(_) => tracing::info!("a phone's own login did not log out in time"),
+        }
+    }
+}

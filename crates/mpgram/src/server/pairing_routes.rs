@@ -526,7 +526,8 @@ async fn guest_call(
         }
         return match guest.router() {
             Some(r) => GuestCall::Forward(r.clone()),
-            // Still logging in: the token serves nothing yet.
+            // Still logging in: the token serves nothing yet (401, as a token that is no device:
+            // this server's 503 "Could not get user info" means a passing PC-side problem).
             None => GuestCall::Answer(Answer::Error(ApiError::InvalidAuthorization)),
         };
     }
