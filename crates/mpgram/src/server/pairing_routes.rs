@@ -8,6 +8,9 @@
 //! * answers the login methods the stock client calls (`initLogin`, `phoneLogin`,
 //!   `getCaptchaImg`, `qrLogin`, …) with the pairing outcomes (`client-j2me.md` §6,
 //!   `methods-core.md` §1);
+//! * with the login API on, lets a phone log its own Telegram account in (`phoneLogin` with a
+//!   real number, `completePhoneLogin`, `complete2faLogin`, `resendCode`) and sends every call
+//!   carrying that guest's token to the guest's own server ([`Guests`]);
 //! * authenticates every other call's token through [`Pairing::authenticate`] (429 with
 //!   `Retry-After` when throttled) and hands the verdict to the `api.php` pipeline
 //!   ([`DeviceAuth`]), which keeps the reference's order of checks (401 only from the method's
