@@ -424,7 +424,7 @@ const NOT_WAITING_CODE: &str =
 const NOT_WAITING_PASSWORD: &str = "I'm not waiting for the password! Please call the phoneLogin and the completePhoneLogin methods first!";
 
 /// Whether `phone` is a number to log in rather than the filler a pairing phone types into the
-/// client's phone box (which wants ≥ 10 characters or a leading `+`; our pictures suggest `+0`).
+/// client's phone box (which wants ≥ 10 characters or a leading `+`; `+0` is the usual filler).
 /// International numbers have at least 7 digits and never start with 0 (no country code does).
 pub fn is_real_phone(phone: &str) -> bool {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
