@@ -435,3 +435,82 @@ async fn a_guest_login_survives_a_restart_through_the_vault_contents() {
     .expect("old vault");
     assert!(old.guests.is_empty());
 }
+
+#[test]
+fn a_real_number_is_told_from_the_pairing_filler() {
+    use mpgram::server::pairing_routes::is_real_phone;
+    for real in [
+        "+15550000042",
+        "15550000042",
+        "+7 900 123-45-67",
+        "+4915112345",
+    ] {
+        assert!(is_real_phone(real), "{real}");
+    }
+    for filler in ["+0", "0", "0000000000", "+000000", "+123", ""] {
+        assert!(!is_real_phone(filler), "{filler}");
+    }
+}
+
+/// `updates` (long poll, keep-alive spaces first) with `token`.
+async fn poll(s_: &Server, token: &str, query: &str) -> Json {
+    let r = s_
+        .get(&format!("api.php?v=12&method=updates&{query}"), Some(token))
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let body = r.bytes().await.expect("body").to_vec();
+    let start = body.iter().position(|&b| b != b' ').expect("some JSON");
+    strict::assert_client_ok(&body[start..], false)
+}
+
+fn has_message(j: &Json, id: i32) -> bool {
+    j.get_array("res").expect("res").iter().any(|e| {
+        e.get_object("update")
+            .and_then(|u| u.get_object("message"))
+            .and_then(|m| m.get_long("id"))
+            .ok()
+            == Some(i64::from(id))
+    })
+}
+
+#[tokio::test]
+async fn a_guest_has_its_own_update_queue() {
+    let s_ = Arc::new(start(true).await);
+    let owner = s_.owner_device().await;
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    let token = s(&a.json, "user");
+    s_.api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    let a = s_
+        .api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    assert!(res_is_one(&a.json));
+    let last = s_.api("v=12&method=getLastUpdate", Some(&token)).await;
+    let offset = last.json.get_long("update_id").expect("update_id");
+    let owner_last = s_.api("v=12&method=getLastUpdate", Some(&owner)).await;
+    let owner_offset = owner_last.json.get_long("update_id").expect("update_id");
+    let (s2, t2) = (Arc::clone(&s_), token.clone());
+    let open =
+        tokio::spawn(async move { poll(&s2, &t2, &format!("offset={offset}&timeout=30")).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let friend = GUEST_ID + 1;
+    let id = s_
+        .guest_dc
+        .push_incoming(fakegram::Peer::User(friend), friend, "hi Gina");
+    let j = tokio::time::timeout(std::time::Duration::from_secs(20), open)
+        .await
+        .expect("the guest's poll answers")
+        .expect("poll task");
+    assert!(has_message(&j, id), "the guest's message reaches the guest");
+    // The PC owner's queue never sees it.
+    let r = s_
+        .get(
+            &format!("api.php?v=12&method=updates&offset={owner_offset}&timeout=1"),
+            Some(&owner),
+        )
+        .await;
+    let body = String::from_utf8(r.bytes().await.expect("body").to_vec()).expect("utf-8");
+    assert!(body.contains("\"res\""), "{body}");
+    assert!(!body.contains("hi Gina"), "{body}");
+}
