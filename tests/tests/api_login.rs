@@ -514,3 +514,47 @@ async fn a_guest_has_its_own_update_queue() {
     assert!(body.contains("\"res\""), "{body}");
     assert!(!body.contains("hi Gina"), "{body}");
 }
+
+#[tokio::test]
+async fn the_saver_writes_guests_into_the_vault_as_they_come_and_go() {
+    use mpgram::store::{KeySource, Saver, Vault};
+    let dir = tempfile::tempdir().expect("tmp");
+    let vault = Arc::new(
+        Vault::open(
+            &dir.path().join("data"),
+            &KeySource::InsecureKeyFile(dir.path().join("vault.key")),
+        )
+        .expect("vault"),
+    );
+    let s_ = start(true).await;
+    let saver = Saver::spawn(
+        Arc::clone(&vault),
+        VaultData::default(),
+        None,
+        s_.pairing.clone(),
+        s_.guests.clone(),
+        std::time::Duration::from_millis(50),
+    );
+    let stored = |v: &Vault| VaultData::load(v).expect("load").guests.len();
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    let token = s(&a.json, "user");
+    s_.api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    s_.api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored(&vault) != 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "saved after sign-in"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    s_.api("v=12&method=logout", Some(&token)).await;
+    while stored(&vault) != 0 {
+        assert!(tokio::time::Instant::now() < deadline, "saved after logout");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    saver.finish().await;
+}
