@@ -237,6 +237,15 @@ async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
     assert_eq!(a.status, 200);
     assert!(res_is_one(&a.json));
     assert_eq!(s_.guest_logged_in(), vec![true]);
+    // Telegram lists the login as the phone (its headers), not as this PC.
+    let seen = s_.guest_dc.world().activity.connections.clone();
+    assert!(
+        !seen.is_empty()
+            && seen
+                .iter()
+                .all(|c| *c == ("NokiaE52-1".into(), "J2ME".into(), "api".into())),
+        "{seen:?}"
+    );
 
     // §7: me&status=1 is the phone's own account, not the PC owner's.
     let a = s_.api("v=12&method=me&status=1", Some(&token)).await;

@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+use grammers_mtsender::ConnectionParams;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use super::devices::{DeviceId, Devices};
 use super::{api_php, media_routes, AppState, ServerConfig};
-use crate::pairing::{is_well_formed, Token, TokenHash};
+use crate::pairing::{is_well_formed, DeviceInfo, Token, TokenHash};
 use crate::telegram::login::Login;
 use crate::telegram::{Account, ApiCredentials, StoredSession};
 
@@ -55,6 +56,47 @@ const PENDING_TTL: Duration = Duration::from_mins(15);
 /// At most this many unfinished logins at once; the oldest goes first.
 const MAX_PENDING: usize = 8;
 
+/// How a guest's login shows in its account's "Active sessions" on Telegram: the phone's
+/// `X-mpgram-device` / `-system` / `-app-version` headers, as the reference sends them
+/// (`protocol.md` §6), not this PC's OS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientInfo {
+    pub device_model: String,
+    pub system_version: String,
+    pub app_version: String,
+}
+
+impl Default for ClientInfo {
+    /// The reference's defaults (`X-mpgram-system` defaults to `J2ME`, the app version to `api`).
+    fn default() -> Self {
+        Self {
+            device_model: "Phone".into(),
+            system_version: "J2ME".into(),
+            app_version: "api".into(),
+        }
+    }
+}
+
+impl ClientInfo {
+    pub fn from_device(info: &DeviceInfo) -> Self {
+        let d = Self::default();
+        Self {
+            device_model: info.suggested_name(),
+            system_version: info.clean_system().unwrap_or(d.system_version),
+            app_version: info.clean_app_version().unwrap_or(d.app_version),
+        }
+    }
+
+    fn params(&self) -> ConnectionParams {
+        ConnectionParams {
+            device_model: self.device_model.clone(),
+            system_version: self.system_version.clone(),
+            app_version: self.app_version.clone(),
+            ..ConnectionParams::default()
+        }
+    }
+}
+
 /// A guest as the vault keeps it: only the token's hash, and the Telegram session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredGuest {
@@ -62,6 +104,8 @@ pub struct StoredGuest {
     pub token_hash: TokenHash,
     pub phone: String,
     pub session: StoredSession,
+    #[serde(default)]
+    pub client: ClientInfo,
 }
 
 /// One guest. Cheap to clone (the heavy parts are shared).
@@ -75,6 +119,7 @@ pub(crate) struct Guest {
     /// What we hand out as `phone_code_hash`: grammers keeps Telegram's own hash private, and
     /// the client only sends it back to `resendCode`, which uses the login's state.
     pub code_handle: String,
+    client: ClientInfo,
     started: Instant,
     /// The guest's own API, once signed in.
     serving: Option<Router>,
@@ -167,9 +212,10 @@ impl Guests {
 
     /// A new guest with a fresh Telegram connection, not signed in yet. `None`: no API
     /// credentials. Must be called inside a tokio runtime.
-    pub(crate) fn start(&self, phone: &str) -> Option<(Token, Guest)> {
+    pub(crate) fn start(&self, phone: &str, client: ClientInfo) -> Option<(Token, Guest)> {
         let config = lock(&self.0.config).clone()?;
-        let account = Account::start((config.new_session)(), config.credentials);
+        let account =
+            Account::start_with((config.new_session)(), config.credentials, client.params());
         let token = Token::generate();
         let guest = Guest {
             id: self.0.next_id.fetch_add(1, Ordering::Relaxed) + 1,
@@ -178,6 +224,7 @@ impl Guests {
             account,
             phone: phone.to_owned(),
             code_handle: new_handle(),
+            client,
             started: Instant::now(),
             serving: None,
         };
@@ -236,6 +283,7 @@ impl Guests {
                 token_hash: g.token_hash,
                 phone: g.phone.clone(),
                 session: g.account.session().snapshot(),
+                client: g.client.clone(),
             })
             .collect()
     }
@@ -253,7 +301,7 @@ impl Guests {
                 continue;
             }
             self.0.next_id.fetch_max(s.id, Ordering::Relaxed);
-            let account = Account::start(s.session, gc.credentials.clone());
+            let account = Account::start_with(s.session, gc.credentials.clone(), s.client.params());
             let router = guest_router(account.clone(), s.id, s.token_hash, config.clone());
             list.push(Guest {
                 id: s.id,
@@ -262,6 +310,7 @@ impl Guests {
                 account,
                 phone: s.phone,
                 code_handle: new_handle(),
+                client: s.client,
                 started: Instant::now(),
                 serving: Some(router),
             });
@@ -286,7 +335,7 @@ pub async fn log_out_stored(
     timeout: Duration,
 ) {
     for g in stored {
-        let account = Account::start(g.session, credentials.clone());
+        let account = Account::start_with(g.session, credentials.clone(), g.client.params());
         match tokio::time::timeout(timeout, account.log_out()).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::info!("a phone's own login did not log out: {e}"),

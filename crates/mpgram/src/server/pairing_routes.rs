@@ -28,7 +28,7 @@ use base64::Engine as _;
 use thiserror::Error;
 
 use super::api_php::{error_response, json_response};
-use super::guests::{Guest, Guests};
+use super::guests::{ClientInfo, Guest, Guests};
 use super::AppState;
 use crate::api::auth::{api_token, check_instance_password};
 use crate::api::error::ApiError;
@@ -265,7 +265,19 @@ async fn api(
         // The pipeline answers malformed requests exactly as without pairing.
         Err(_) => None,
         Ok((method, version)) => {
-            match guest_call(state, p, ip, h, &params, token, method, version.get()).await {
+            match guest_call(
+                state,
+                p,
+                ip,
+                h,
+                &params,
+                &info,
+                token,
+                method,
+                version.get(),
+            )
+            .await
+            {
                 GuestCall::Answer(a) => Some(a),
                 GuestCall::Forward(router) => {
                     drop(body);
@@ -469,6 +481,7 @@ async fn guest_call(
     ip: IpAddr,
     h: &HeaderMap,
     params: &Params,
+    info: &DeviceInfo,
     token: Option<&str>,
     method: &str,
     version: u8,
@@ -517,7 +530,7 @@ async fn guest_call(
         ) {
             return GuestCall::Answer(Answer::Error(e));
         }
-        return GuestCall::Answer(start_guest_login(state, p, ip, params).await);
+        return GuestCall::Answer(start_guest_login(state, p, ip, params, info).await);
     };
     if !own {
         // The captcha/start methods need no token; an ordinary call goes to the guest's server.
@@ -592,6 +605,7 @@ async fn start_guest_login(
     p: &PairingHttp,
     ip: IpAddr,
     params: &Params,
+    info: &DeviceInfo,
 ) -> Answer {
     let (Some(id), Some(key), Some(phone)) = (
         params.get("captcha_id"),
@@ -603,7 +617,7 @@ async fn start_guest_login(
     if let Err(o) = p.pairing.check_login_code(ip, id, key) {
         return captcha_failure(o);
     }
-    let Some((token, guest)) = p.guests.start(phone) else {
+    let Some((token, guest)) = p.guests.start(phone, ClientInfo::from_device(info)) else {
         return Answer::Error(ApiError::FailedToLoadSession);
     };
     let with_user = || Object::new().with("user", token.as_str());
