@@ -28,6 +28,8 @@ struct Server {
     guest_dc: Arc<FakeDc>,
     guest_keys: Arc<Mutex<Vec<AuthKey>>>,
     guests: Guests,
+    /// The pairing settings the server runs with (shared handles), for a control channel.
+    pairing_http: PairingHttp,
     _owner_dc: FakeDc,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -74,6 +76,7 @@ async fn start_with(login_api: bool, guest_dc: Arc<FakeDc>, stored: Vec<StoredGu
     }));
     http.guests.restore(stored, &ServerConfig::default());
     let guests = http.guests.clone();
+    let pairing_http = http.clone();
     let state = AppState::with_pairing(account, http, ServerConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -93,6 +96,7 @@ async fn start_with(login_api: bool, guest_dc: Arc<FakeDc>, stored: Vec<StoredGu
         guest_dc,
         guest_keys,
         guests,
+        pairing_http,
         _owner_dc: owner_dc,
         _stop: stop,
     }
@@ -566,4 +570,67 @@ async fn the_saver_writes_guests_into_the_vault_as_they_come_and_go() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     saver.finish().await;
+}
+
+#[tokio::test]
+async fn the_pc_lists_guests_and_can_log_one_out() {
+    use mpgram::control::{ControlFile, ControlServer, ControlState, Status};
+    let s_ = start(true).await;
+    s_.pairing.open();
+    let a = s_.phone_login(&s_.user_code(), GUEST_PHONE).await;
+    let token = s(&a.json, "user");
+    s_.api("v=12&method=completePhoneLogin&code=54321", Some(&token))
+        .await;
+    s_.api("v=12&method=complete2faLogin&password=guest", Some(&token))
+        .await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let state = ControlState::new(
+        s_.pairing_http.clone(),
+        &s_.base,
+        Status::serving(&s_.base, false),
+    );
+    let control = ControlServer::start(dir.path(), state, axum::Router::new())
+        .await
+        .expect("control");
+    let file: ControlFile = serde_json::from_slice(
+        &std::fs::read(dir.path().join("control.json")).expect("control.json"),
+    )
+    .expect("parses");
+    let devices: serde_json::Value = s_
+        .http
+        .get(format!("{}/v1/devices", file.url))
+        .bearer_auth(&file.secret)
+        .send()
+        .await
+        .expect("devices")
+        .bytes()
+        .await
+        .map(|b| serde_json::from_slice(&b).expect("json"))
+        .expect("body");
+    let guests = devices["guests"].as_array().expect("guests").clone();
+    assert_eq!(guests.len(), 1, "{devices}");
+    assert_eq!(guests[0]["phone"], "+1555\u{2022}\u{2022}\u{2022}0042");
+    let id = guests[0]["id"].as_u64().expect("id");
+    let r = s_
+        .http
+        .post(format!("{}/v1/guests/{id}/logout", file.url))
+        .bearer_auth(&file.secret)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status().as_u16(), 200);
+    let after: serde_json::Value =
+        serde_json::from_slice(&r.bytes().await.expect("body")).expect("json");
+    assert!(after["guests"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(s_.api("v=12&method=me", Some(&token)).await.status, 401);
+    assert_eq!(s_.guest_logged_in(), vec![false]);
+    let r = s_
+        .http
+        .post(format!("{}/v1/guests/{id}/logout", file.url))
+        .bearer_auth(&file.secret)
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(r.status().as_u16(), 404);
+    control.shutdown().await;
 }

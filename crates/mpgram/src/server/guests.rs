@@ -317,6 +317,32 @@ impl Guests {
         }
     }
 
+    /// Signed-in guests for the PC's lists: (id, phone number with its middle hidden).
+    pub fn list(&self) -> Vec<(u64, String)> {
+        lock(&self.0.list)
+            .iter()
+            .filter(|g| g.serving.is_some())
+            .map(|g| (g.id, mask_phone(&g.phone)))
+            .collect()
+    }
+
+    /// Ends one guest from the PC: Telegram `auth.logOut` (bounded, failures only logged) and
+    /// its token is forgotten. `false`: no such guest.
+    pub async fn log_out(&self, id: u64, timeout: Duration) -> bool {
+        let guest = lock(&self.0.list).iter().find(|g| g.id == id).cloned();
+        let Some(guest) = guest else {
+            return false;
+        };
+        self.forget(id);
+        if guest.serving.is_some() {
+            let out = tokio::time::timeout(timeout, guest.account.log_out()).await;
+            if !matches!(out, Ok(Ok(()))) {
+                tracing::info!("a phone's own login did not log out cleanly");
+            }
+        }
+        true
+    }
+
     /// How many guests are signed in.
     pub fn count(&self) -> usize {
         lock(&self.0.list)
@@ -341,5 +367,30 @@ pub async fn log_out_stored(
             Ok(Err(e)) => tracing::info!("a phone's own login did not log out: {e}"),
             Err(_) => tracing::info!("a phone's own login did not log out in time"),
         }
+    }
+}
+
+/// `+15550000042` → `+1555•••0042`: enough for the PC owner to tell logins apart.
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 8 {
+        return phone.to_owned();
+    }
+    let head: String = chars[..5].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}\u{2022}\u{2022}\u{2022}{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_shown_with_the_middle_hidden() {
+        assert_eq!(
+            mask_phone("+15550000042"),
+            "+1555\u{2022}\u{2022}\u{2022}0042"
+        );
+        assert_eq!(mask_phone("+4912"), "+4912");
     }
 }

@@ -584,15 +584,9 @@ async fn guest_call(
         // "logout", with or without `s`: the guest's Telegram login ends (a local-only logout
         // would leave an authorization nobody can reach again) and the token is forgotten.
         _ => {
-            p.guests.forget(guest.id);
-            if guest.router().is_some() {
-                let out =
-                    tokio::time::timeout(state.config().telegram_timeout, guest.account.log_out())
-                        .await;
-                if !matches!(out, Ok(Ok(()))) {
-                    tracing::info!("a phone's own account did not log out cleanly");
-                }
-            }
+            p.guests
+                .log_out(guest.id, state.config().telegram_timeout)
+                .await;
             Answer::Json(Object::new().with("res", "1"))
         }
     })
