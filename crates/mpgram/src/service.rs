@@ -24,6 +24,7 @@ use crate::control::status::account_info;
 use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
+use crate::server::guests::{GuestConfig, Guests};
 use crate::server::{self, listen, AppState, PairingHttp, ServerConfig};
 use crate::store::Saver;
 use crate::telegram::{Account, ApiCredentials, StoredSession};
@@ -268,6 +269,8 @@ impl Session {
         let mut dc = None;
         let mut home = None;
         let mut saver = None;
+        let guests = Guests::default();
+        let mut guests_stored = None;
         let account = if demo {
             let world = fakegram::FakeDc::start(fakegram::demo_world())
                 .await
@@ -293,11 +296,13 @@ impl Session {
                 pairing.restore(devices);
             }
             if let Ok(account) = h.account() {
+                guests_stored = Some(h.data.guests.clone());
                 saver = Some(Saver::spawn(
                     Arc::clone(h.vault()),
                     h.data.clone(),
                     Some(Arc::clone(account.session())),
                     pairing.clone(),
+                    guests.clone(),
                     Duration::from_secs(2),
                 ));
                 Some(account)
@@ -312,12 +317,36 @@ impl Session {
         let mut api_tasks = Vec::new();
         let mut api_state = None;
         let mut url = String::new();
-        let pairing_http = PairingHttp::new(pairing.clone());
+        let mut pairing_http = PairingHttp::new(pairing.clone());
+        pairing_http.guests = guests;
+        // Read once per session: changing the setting restarts the session (settings.rs).
+        pairing_http.login_api = settings.login_api;
         if let Some(account) = &account {
             let config = ServerConfig {
                 instance_password: settings.instance_password(),
                 ..ServerConfig::default()
             };
+            // Phones' own accounts connect with the instance's API credentials to Telegram's
+            // DCs. Not in the demo world: it has one account, the demo's (phoneLogin keeps its
+            // pairing meaning there).
+            if !demo {
+                pairing_http
+                    .guests
+                    .configure(Some(GuestConfig::telegram(account.credentials().clone())));
+                if let Some(stored) = guests_stored.take() {
+                    if settings.login_api {
+                        pairing_http.guests.restore(stored, &config);
+                    } else if !stored.is_empty() {
+                        // Switched off: phones' own logins end (the saver drops them from the
+                        // vault with its next write).
+                        let creds = account.credentials().clone();
+                        tokio::spawn(async move {
+                            server::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
+                                .await;
+                        });
+                    }
+                }
+            }
             let state = AppState::with_pairing(account.clone(), pairing_http.clone(), config);
             api_state = Some(state.clone());
             let (listeners, shown) = bind(opts.listen.or(settings.listen_addr()), &settings)

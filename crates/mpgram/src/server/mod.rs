@@ -7,6 +7,7 @@
 
 pub mod api_php;
 pub mod devices;
+pub mod guests;
 pub mod http;
 pub mod listen;
 pub mod media_routes;
