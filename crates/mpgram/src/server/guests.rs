@@ -123,6 +123,8 @@ pub(crate) struct Guest {
     started: Instant,
     /// The guest's own API, once signed in.
     serving: Option<Router>,
+    /// Its API state, to answer its open polls when the server stops.
+    api: Option<AppState>,
 }
 
 impl Guest {
@@ -167,9 +169,17 @@ impl Devices for GuestDevice {
     }
 }
 
-fn guest_router(account: Account, id: u64, token_hash: TokenHash, config: ServerConfig) -> Router {
+fn guest_router(
+    account: Account,
+    id: u64,
+    token_hash: TokenHash,
+    config: ServerConfig,
+) -> (Router, AppState) {
     let state = AppState::new(account, Arc::new(GuestDevice { id, token_hash }), config);
-    media_routes::routes(state.clone(), api_php::routes(state))
+    (
+        media_routes::routes(state.clone(), api_php::routes(state.clone())),
+        state,
+    )
 }
 
 /// A random URL-safe handle (`client-j2me.md` §3: ids go raw into URLs).
@@ -227,6 +237,7 @@ impl Guests {
             client,
             started: Instant::now(),
             serving: None,
+            api: None,
         };
         let mut list = lock(&self.0.list);
         let now = Instant::now();
@@ -247,12 +258,10 @@ impl Guests {
             let mut list = lock(&self.0.list);
             let g = list.iter_mut().find(|g| g.id == id)?;
             if g.serving.is_none() {
-                g.serving = Some(guest_router(
-                    g.account.clone(),
-                    g.id,
-                    g.token_hash,
-                    config.clone(),
-                ));
+                let (router, api) =
+                    guest_router(g.account.clone(), g.id, g.token_hash, config.clone());
+                g.serving = Some(router);
+                g.api = Some(api);
             }
             g.serving.clone()
         };
@@ -270,6 +279,15 @@ impl Guests {
         };
         if removed {
             self.changed();
+        }
+    }
+
+    /// Answers every guest's open long polls now (the server is stopping).
+    pub fn close_polls(&self) {
+        for g in lock(&self.0.list).iter() {
+            if let Some(api) = &g.api {
+                api.close_polls();
+            }
         }
     }
 
@@ -302,7 +320,7 @@ impl Guests {
             }
             self.0.next_id.fetch_max(s.id, Ordering::Relaxed);
             let account = Account::start_with(s.session, gc.credentials.clone(), s.client.params());
-            let router = guest_router(account.clone(), s.id, s.token_hash, config.clone());
+            let (router, api) = guest_router(account.clone(), s.id, s.token_hash, config.clone());
             list.push(Guest {
                 id: s.id,
                 token_hash: s.token_hash,
@@ -313,6 +331,7 @@ impl Guests {
                 client: s.client,
                 started: Instant::now(),
                 serving: Some(router),
+                api: Some(api),
             });
         }
     }

@@ -111,6 +111,9 @@ impl AppState {
     /// Answers every open `updates` long poll now: call before stopping the listeners.
     pub fn close_polls(&self) {
         self.0.methods.updates.close();
+        if let Some(p) = &self.0.pairing {
+            p.guests.close_polls();
+        }
     }
 
     pub fn devices(&self) -> &Arc<dyn Devices> {
