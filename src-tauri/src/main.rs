@@ -75,6 +75,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if args.window {
         return run_window(&data_dir);
     }
+    tray_role::skip_gl_probe();
     if tray_role::hand_over_to_running(&data_dir) {
         println!("MPGram Home is already running; its window was opened.");
         return Ok(());

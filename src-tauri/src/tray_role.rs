@@ -15,6 +15,7 @@ use anyhow::Context as _;
 use mpgram::control::{ServiceState, Status};
 use mpgram::service::{FromFront, Options, Service, ToFront};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
@@ -104,23 +105,25 @@ pub fn window_exe() -> std::io::Result<PathBuf> {
     )))
 }
 
+/// A running window process: sending on the sender ends it; the task (which reaps it) ends with it.
+type Running = (oneshot::Sender<()>, JoinHandle<()>);
+
 /// The window process, when one runs.
 #[derive(Clone)]
 struct WindowProcess {
     data_dir: PathBuf,
-    /// Set while a window process runs; sending on it (or dropping it) ends that process.
-    kill: Arc<Mutex<Option<oneshot::Sender<()>>>>,
+    child: Arc<Mutex<Option<Running>>>,
     from_front: mpsc::UnboundedSender<FromFront>,
     runtime: tokio::runtime::Handle,
 }
 
 impl WindowProcess {
     fn running(&self) -> bool {
-        self.kill
+        self.child
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
-            .is_some_and(|k| !k.is_closed())
+            .is_some_and(|(_, task)| !task.is_finished())
     }
 
     /// Brings the window up: focuses the running one, or starts a window process.
@@ -146,8 +149,7 @@ impl WindowProcess {
         match cmd.spawn() {
             Ok(mut child) => {
                 let (kill_tx, kill_rx) = oneshot::channel();
-                *self.kill.lock().unwrap_or_else(PoisonError::into_inner) = Some(kill_tx);
-                self.runtime.spawn(async move {
+                let task = self.runtime.spawn(async move {
                     tokio::select! {
                         _ = child.wait() => {}
                         _ = kill_rx => {
@@ -155,6 +157,7 @@ impl WindowProcess {
                         }
                     }
                 });
+                *self.child.lock().unwrap_or_else(PoisonError::into_inner) = Some((kill_tx, task));
             }
             Err(e) => tracing::error!("the window could not start ({}): {e}", exe.display()),
         }
@@ -162,19 +165,14 @@ impl WindowProcess {
 
     /// Ends the window process, if one runs, and waits (briefly) until it is gone.
     async fn close(&self) {
-        let kill = self
-            .kill
+        let child = self
+            .child
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some(k) = kill {
-            let _ = k.send(());
-            for _ in 0..50 {
-                if !self.running() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+        if let Some((kill, task)) = child {
+            let _ = kill.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
     }
 }
@@ -208,14 +206,18 @@ fn app_icon() -> Option<RgbaImage> {
     })
 }
 
-pub fn run(args: TrayArgs) -> anyhow::Result<()> {
-    // GTK probes OpenGL when it opens the display (unless an earlier GTK program on the same display
-    // left its findings on the root window), which maps Mesa and LLVM into the process: ~50 MB that a
-    // tray icon never uses. The window process does not inherit this (see `command`).
+/// GTK probes OpenGL when it opens the display (unless an earlier GTK program on the same display
+/// left its findings on the root window), which maps Mesa and LLVM into the process: ~50 MB that a
+/// tray icon never uses. Call first thing in `main`, before any thread starts; the window process
+/// does not inherit this (see `command`).
+pub fn skip_gl_probe() {
     if std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
         GL_DISABLED_HERE.store(true, Ordering::SeqCst);
     }
+}
+
+pub fn run(args: TrayArgs) -> anyhow::Result<()> {
     // Two workers, as the headless `mpgram` binary: phones' requests are I/O, and media conversions
     // run on the blocking pool behind a semaphore. (Tauri's default was one worker per CPU.)
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -252,7 +254,7 @@ pub fn run(args: TrayArgs) -> anyhow::Result<()> {
     );
     let window = WindowProcess {
         data_dir: args.data_dir.clone(),
-        kill: Arc::new(Mutex::new(None)),
+        child: Arc::new(Mutex::new(None)),
         from_front: from_front_tx.clone(),
         runtime: runtime.handle().clone(),
     };
