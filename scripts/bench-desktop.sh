@@ -4,10 +4,14 @@
 # descendants: the window process, WebKitWebProcess, WebKitNetworkProcess) with the tray alone, with
 # the window open and after the window is closed again. Goal: <= 80 MB with the window closed.
 #
-# One command (builds nothing; starts its own Xvfb and D-Bus session when there is no $DISPLAY):
+# One command (it builds nothing; it starts its own Xvfb and D-Bus session when there is no $DISPLAY):
 #   cargo build --release -p mpgram-home && bash scripts/bench-desktop.sh
+# Every kind of tray (what ARCHITECTURE.md "Measured (desktop)" reports):
+#   cargo build --release -p mpgram-home && cargo build --release -p mpgram-tests --bin login-fakegram \
+#     && MODE=all bash scripts/bench-desktop.sh
 # Options (environment):
-#   BIN=path        the binary (default $CARGO_TARGET_DIR/release/mpgram-home, else target/release/...)
+#   BIN=path        the tray binary, mpgram-home-window next to it (default
+#                   $CARGO_TARGET_DIR/release/mpgram-home, else target/release/mpgram-home)
 #   RUNS=N          rounds (default 3; the machine is noisy, read the spread)
 #   MODE=demo       the built-in demo world (fakegram runs inside the tray process), the default
 #   MODE=login      a fresh data folder with no account: the tray waits at "needs login"
