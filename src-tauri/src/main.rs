@@ -1,17 +1,21 @@
-//! `mpgram-home`: the desktop app over the `mpgram` core, one binary in two roles.
+//! `mpgram-home`: the desktop app over the `mpgram` core, in two processes.
 //!
-//! - Tray role (default): the core (API server, pairing, vault, control API), the tray icon and
-//!   notifications; never a webview. A second launch on the same data folder asks the running one to
-//!   open its window and exits.
-//! - Window role (`--window`): the Tauri window, a client of the tray process's control API. It ends
-//!   when closed. See ARCHITECTURE.md for why the roles are separate processes.
+//! - Tray role (this binary): the core (API server, pairing, vault, control API), the tray icon and
+//!   notifications; never a webview, and it does not link Tauri or WebKit. A second launch on the same
+//!   data folder asks the running one to open its window and exits.
+//! - Window role (`mpgram-home-window`, next to this binary; `mpgram-home --window` runs it too): the
+//!   Tauri window, a client of the tray process's control API. It ends when closed. See
+//!   ARCHITECTURE.md for why the roles are separate processes and binaries.
 
 // Release builds on Windows must not open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[allow(
+    dead_code,
+    reason = "shared with mpgram-home-window, which uses the rest"
+)]
 mod control_client;
 mod tray_role;
-mod window_role;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,7 +45,7 @@ struct Args {
     /// Keep the vault key in this 0600 file instead of the OS keyring (insecure).
     #[arg(long, value_name = "FILE")]
     insecure_key_file: Option<PathBuf>,
-    /// Run as the window (started by the tray process; not for people).
+    /// Run the window (`mpgram-home-window`; not for people).
     #[arg(long, hide = true)]
     window: bool,
 }
@@ -69,8 +73,9 @@ fn run(args: Args) -> anyhow::Result<()> {
         None => mpgram::store::default_data_dir().context("no data folder")?,
     };
     if args.window {
-        return window_role::run(data_dir);
+        return run_window(&data_dir);
     }
+    tray_role::skip_gl_probe();
     if tray_role::hand_over_to_running(&data_dir) {
         println!("MPGram Home is already running; its window was opened.");
         return Ok(());
@@ -82,4 +87,25 @@ fn run(args: Args) -> anyhow::Result<()> {
         hidden: args.hidden,
         insecure_key_file: args.insecure_key_file,
     })
+}
+
+/// `--window`: becomes `mpgram-home-window` (same process on Unix, so whoever started it, such as
+/// WebDriver, keeps its handle).
+fn run_window(data_dir: &std::path::Path) -> anyhow::Result<()> {
+    let exe = tray_role::window_exe().context("no window program")?;
+    let mut cmd = std::process::Command::new(&exe);
+    cmd.arg("--data-dir").arg(data_dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let e = cmd.exec();
+        Err(e).with_context(|| format!("could not start {}", exe.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd
+            .status()
+            .with_context(|| format!("could not start {}", exe.display()))?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
 }

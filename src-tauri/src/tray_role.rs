@@ -1,22 +1,25 @@
 //! The tray role (the default): the core ([`mpgram::service::Service`]: API server, pairing, vault,
-//! control API), the tray icon and notifications. It never creates a webview: the window is another
-//! process (`--window`) that it spawns and that ends when closed, so what stays running all day is small.
+//! control API), the tray icon and notifications. It never creates a webview and does not even link
+//! WebKit: this binary uses the tray crate and GTK directly, not Tauri. The window is another
+//! executable (`mpgram-home-window`) that it spawns and that ends when closed, so what stays running
+//! all day is small (ARCHITECTURE.md, "Measured").
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use mpgram::control::{ServiceState, Status};
 use mpgram::service::{FromFront, Options, Service, ToFront};
-use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, RunEvent};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 use crate::control_client::Control;
-
 /// How the tray process was asked to run.
 pub struct TrayArgs {
     pub data_dir: PathBuf,
@@ -80,23 +83,47 @@ pub fn appindicator_available() -> bool {
         .any(|d| NAMES.iter().any(|n| d.join(n).exists()))
 }
 
+/// Whether this process set `GDK_GL=disable` for itself (then its children must not inherit it).
+static GL_DISABLED_HERE: AtomicBool = AtomicBool::new(false);
+
+/// A command for a child process (the window, notify-send, xdg-open), without this process's own
+/// `GDK_GL=disable`.
+fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut c = Command::new(program);
+    if GL_DISABLED_HERE.load(Ordering::SeqCst) {
+        c.env_remove("GDK_GL");
+    }
+    c
+}
+
+/// The window executable: `mpgram-home-window` next to this one.
+pub fn window_exe() -> std::io::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.with_file_name(format!(
+        "mpgram-home-window{}",
+        std::env::consts::EXE_SUFFIX
+    )))
+}
+
+/// A running window process: sending on the sender ends it; the task (which reaps it) ends with it.
+type Running = (oneshot::Sender<()>, JoinHandle<()>);
+
 /// The window process, when one runs.
 #[derive(Clone)]
 struct WindowProcess {
     data_dir: PathBuf,
-    child: Arc<Mutex<Option<Child>>>,
+    child: Arc<Mutex<Option<Running>>>,
     from_front: mpsc::UnboundedSender<FromFront>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl WindowProcess {
     fn running(&self) -> bool {
-        let mut guard = self.child.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(Ok(None)) = guard.as_mut().map(Child::try_wait) {
-            true
-        } else {
-            *guard = None;
-            false
-        }
+        self.child
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|(_, task)| !task.is_finished())
     }
 
     /// Brings the window up: focuses the running one, or starts a window process.
@@ -105,60 +132,114 @@ impl WindowProcess {
             let _ = self.from_front.send(FromFront::FocusWindow);
             return;
         }
-        let exe = match std::env::current_exe() {
+        let exe = match window_exe() {
             Ok(e) => e,
             Err(e) => {
-                tracing::error!("cannot find this program to open the window: {e}");
+                tracing::error!("cannot find the window program: {e}");
                 return;
             }
         };
-        match Command::new(exe)
-            .arg("--window")
-            .arg("--data-dir")
+        let mut cmd = tokio::process::Command::from(command(&exe));
+        cmd.arg("--data-dir")
             .arg(&self.data_dir)
             .stdin(Stdio::null())
-            .spawn()
-        {
-            Ok(child) => {
-                *self.child.lock().unwrap_or_else(PoisonError::into_inner) = Some(child);
+            .kill_on_drop(true);
+        // Spawned inside the runtime: tokio reaps the process when it ends (no zombie left behind).
+        let _guard = self.runtime.enter();
+        match cmd.spawn() {
+            Ok(mut child) => {
+                let (kill_tx, kill_rx) = oneshot::channel();
+                let task = self.runtime.spawn(async move {
+                    tokio::select! {
+                        _ = child.wait() => {}
+                        _ = kill_rx => {
+                            let _ = child.kill().await;
+                        }
+                    }
+                });
+                *self.child.lock().unwrap_or_else(PoisonError::into_inner) = Some((kill_tx, task));
             }
-            Err(e) => tracing::error!("the window could not start: {e}"),
+            Err(e) => tracing::error!("the window could not start ({}): {e}", exe.display()),
         }
     }
 
-    fn close(&self) {
-        if let Some(mut c) = self
+    /// Ends the window process, if one runs, and waits (briefly) until it is gone.
+    async fn close(&self) {
+        let child = self
             .child
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
-            let _ = c.kill();
-            let _ = c.wait();
+            .take();
+        if let Some((kill, task)) = child {
+            let _ = kill.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
         }
     }
 }
 
 struct TrayMenu {
     icon: TrayIcon,
-    status: MenuItem<tauri::Wry>,
-    pause: MenuItem<tauri::Wry>,
-    base: Option<Image<'static>>,
+    status: MenuItem,
+    pause: MenuItem,
+    /// The pause item reads "Resume".
+    paused: Arc<AtomicBool>,
+    base: Option<RgbaImage>,
+}
+
+/// The app icon, decoded once.
+#[derive(Clone)]
+struct RgbaImage {
+    rgba: Vec<u8>,
+    width: u32,
+    height: u32,
+}
+
+fn app_icon() -> Option<RgbaImage> {
+    let png = include_bytes!("../../icons/128x128.png");
+    let img = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .ok()?
+        .into_rgba8();
+    Some(RgbaImage {
+        width: img.width(),
+        height: img.height(),
+        rgba: img.into_raw(),
+    })
+}
+
+/// GTK probes OpenGL when it opens the display (unless an earlier GTK program on the same display
+/// left its findings on the root window), which maps Mesa and LLVM into the process: ~50 MB that a
+/// tray icon never uses. Call first thing in `main`, before any thread starts; the window process
+/// does not inherit this (see `command`).
+pub fn skip_gl_probe() {
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+        GL_DISABLED_HERE.store(true, Ordering::SeqCst);
+    }
 }
 
 pub fn run(args: TrayArgs) -> anyhow::Result<()> {
-    let has_tray = appindicator_available();
+    // Two workers, as the headless `mpgram` binary: phones' requests are I/O, and media conversions
+    // run on the blocking pool behind a semaphore. (Tauri's default was one worker per CPU.)
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("the async runtime could not start")?;
+    let mut has_tray = appindicator_available();
     if !has_tray {
         tracing::warn!(
             "no tray: libayatana-appindicator3 is not installed (or MPGRAM_NO_TRAY is set); \
              the window opens at start and launching MPGram Home again reopens it"
         );
+    } else if let Err(e) = gtk::init() {
+        tracing::warn!("no tray: GTK could not start ({e}); the window opens at start");
+        has_tray = false;
     }
     let login_session = std::env::var_os("MPGRAM_LOGIN_SESSION").and_then(|p| {
         let text = std::fs::read_to_string(p).ok()?;
         serde_json::from_str(&text).ok()
     });
-    let (to_front_tx, mut to_front_rx) = mpsc::unbounded_channel();
+    let (to_front_tx, to_front_rx) = mpsc::unbounded_channel();
     let (from_front_tx, from_front_rx) = mpsc::unbounded_channel();
     let service = Service::new(
         Options {
@@ -175,70 +256,83 @@ pub fn run(args: TrayArgs) -> anyhow::Result<()> {
         data_dir: args.data_dir.clone(),
         child: Arc::new(Mutex::new(None)),
         from_front: from_front_tx.clone(),
+        runtime: runtime.handle().clone(),
     };
     let open_at_start = !args.hidden || !has_tray;
 
-    let app = tauri::Builder::default()
-        .setup(move |app| {
-            let handle = app.handle().clone();
-            let tray = if has_tray {
-                Some(build_tray(&handle, &window, &from_front_tx)?)
-            } else {
-                None
-            };
-            let ff = from_front_tx.clone();
-            tauri::async_runtime::spawn(async move {
-                // Ctrl+C and the session's SIGTERM shut down as cleanly as Quit.
-                wait_for_signal().await;
-                let _ = ff.send(FromFront::Quit);
-            });
-            let w = window.clone();
-            let h = handle.clone();
-            tauri::async_runtime::spawn(async move {
-                service.run().await;
-                w.close();
-                h.exit(0);
-            });
-            let w = window.clone();
-            tauri::async_runtime::spawn(async move {
-                let mut opened = !open_at_start;
-                while let Some(event) = to_front_rx.recv().await {
-                    match event {
-                        ToFront::Status(s) => {
-                            if let Some(t) = &tray {
-                                show_status(t, &s);
-                            }
-                            // The control channel is up once a status arrives: the window can connect.
-                            if !opened {
-                                opened = true;
-                                w.open();
-                            }
-                        }
-                        ToFront::Pending { name, number } => {
-                            // D-Bus calls block: keep them off the runtime.
-                            let w = w.clone();
-                            let _ = std::thread::Builder::new()
-                                .name("notification".into())
-                                .spawn(move || notify_pending(&name, number, &w));
-                        }
-                        ToFront::OpenWindow => w.open(),
-                        ToFront::Autostart(on) => set_autostart(on),
-                        ToFront::OpenFolder(dir) => open_folder(&dir),
-                    }
-                }
-            });
-            Ok(())
-        })
-        .build(tauri::generate_context!())?;
-    app.run(|_app, event| {
-        // The tray process has no windows; it ends only through Quit.
-        if let RunEvent::ExitRequested { api, code, .. } = event {
-            if code.is_none() {
-                api.prevent_exit();
-            }
-        }
+    let ff = from_front_tx.clone();
+    runtime.spawn(async move {
+        // Ctrl+C and the session's SIGTERM shut down as cleanly as Quit.
+        wait_for_signal().await;
+        let _ = ff.send(FromFront::Quit);
     });
+    let (done_tx, done_rx) = oneshot::channel::<()>();
+    let w = window.clone();
+    let service = runtime.spawn(async move {
+        service.run().await;
+        w.close().await;
+        let _ = done_tx.send(());
+    });
+
+    if !has_tray {
+        let front = front_events(to_front_rx, None, window, open_at_start);
+        runtime.block_on(async move {
+            tokio::select! {
+                () = front => {}
+                _ = done_rx => {}
+            }
+        });
+        let _ = runtime.block_on(service);
+        return Ok(());
+    }
+
+    // The tray lives on this (the GTK) thread; the service's events reach it through the GLib loop.
+    let tray = build_tray(&window, &from_front_tx).context("the tray icon could not be created")?;
+    let front = front_events(to_front_rx, Some(tray), window, open_at_start);
+    glib::MainContext::default().spawn_local(async move {
+        tokio::select! {
+            () = front => {}
+            _ = done_rx => {}
+        }
+        gtk::main_quit();
+    });
+    gtk::main();
+    let _ = runtime.block_on(service);
     Ok(())
+}
+
+/// What the service tells the front end: the tray's state, notifications, the window.
+async fn front_events(
+    mut to_front: mpsc::UnboundedReceiver<ToFront>,
+    tray: Option<TrayMenu>,
+    window: WindowProcess,
+    open_at_start: bool,
+) {
+    let mut opened = !open_at_start;
+    while let Some(event) = to_front.recv().await {
+        match event {
+            ToFront::Status(s) => {
+                if let Some(t) = &tray {
+                    show_status(t, &s);
+                }
+                // The control channel is up once a status arrives: the window can connect.
+                if !opened {
+                    opened = true;
+                    window.open();
+                }
+            }
+            ToFront::Pending { name, number } => {
+                // D-Bus calls block: keep them off the runtime and the GTK loop.
+                let w = window.clone();
+                let _ = std::thread::Builder::new()
+                    .name("notification".into())
+                    .spawn(move || notify_pending(&name, number, &w));
+            }
+            ToFront::OpenWindow => window.open(),
+            ToFront::Autostart(on) => set_autostart(on),
+            ToFront::OpenFolder(dir) => open_folder(&dir),
+        }
+    }
 }
 
 async fn wait_for_signal() {
@@ -257,48 +351,49 @@ async fn wait_for_signal() {
 }
 
 fn build_tray(
-    app: &AppHandle,
     window: &WindowProcess,
     from_front: &mpsc::UnboundedSender<FromFront>,
-) -> tauri::Result<TrayMenu> {
-    let status = MenuItem::with_id(app, "status", "Starting…", false, None::<&str>)?;
-    let open = MenuItem::with_id(app, "open", "Open MPGram Home", true, None::<&str>)?;
-    let pair = MenuItem::with_id(app, "pair", "Pair a phone", true, None::<&str>)?;
-    let pause = MenuItem::with_id(app, "pause", "Pause", true, None::<&str>)?;
-    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let sep = PredefinedMenuItem::separator(app)?;
-    let sep2 = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(app, &[&status, &sep, &open, &pair, &pause, &sep2, &quit])?;
-    let base = app.default_window_icon().map(|i| i.clone().to_owned());
+) -> anyhow::Result<TrayMenu> {
+    let status = MenuItem::with_id("status", "Starting…", false, None);
+    let open = MenuItem::with_id("open", "Open MPGram Home", true, None);
+    let pair = MenuItem::with_id("pair", "Pair a phone", true, None);
+    let pause = MenuItem::with_id("pause", "Pause", true, None);
+    let quit = MenuItem::with_id("quit", "Quit", true, None);
+    let sep = PredefinedMenuItem::separator();
+    let sep2 = PredefinedMenuItem::separator();
+    let menu = Menu::with_items(&[&status, &sep, &open, &pair, &pause, &sep2, &quit])?;
+    let base = app_icon();
     let w = window.clone();
     let ff = from_front.clone();
-    let pause_item = pause.clone();
-    let mut builder = TrayIconBuilder::with_id("main")
-        .tooltip("MPGram Home")
-        .menu(&menu)
-        .on_menu_event(move |_app, event| match event.id.as_ref() {
-            "open" | "pair" => w.open(),
-            "pause" => {
-                let paused = pause_item.text().is_ok_and(|t| t == "Resume");
-                let _ = ff.send(if paused {
-                    FromFront::Resume
-                } else {
-                    FromFront::Pause
-                });
-            }
-            "quit" => {
-                let _ = ff.send(FromFront::Quit);
-            }
-            _ => {}
-        });
+    let paused = Arc::new(AtomicBool::new(false));
+    let p = Arc::clone(&paused);
+    MenuEvent::set_event_handler(Some(move |event: MenuEvent| match event.id.as_ref() {
+        "open" | "pair" => w.open(),
+        "pause" => {
+            let _ = ff.send(if p.load(Ordering::SeqCst) {
+                FromFront::Resume
+            } else {
+                FromFront::Pause
+            });
+        }
+        "quit" => {
+            let _ = ff.send(FromFront::Quit);
+        }
+        _ => {}
+    }));
+    let mut builder = TrayIconBuilder::new()
+        .with_id("main")
+        .with_tooltip("MPGram Home")
+        .with_menu(Box::new(menu));
     if let Some(b) = &base {
-        builder = builder.icon(b.clone());
+        builder = builder.with_icon(Icon::from_rgba(b.rgba.clone(), b.width, b.height)?);
     }
-    let icon = builder.build(app)?;
+    let icon = builder.build()?;
     Ok(TrayMenu {
         icon,
         status,
         pause,
+        paused,
         base,
     })
 }
@@ -314,26 +409,27 @@ fn show_status(tray: &TrayMenu, s: &Status) {
             [214, 69, 69],
         ),
     };
-    let _ = tray.status.set_text(&text);
-    let _ = tray.pause.set_text(if s.state == ServiceState::Paused {
-        "Resume"
-    } else {
-        "Pause"
-    });
-    let _ = tray.pause.set_enabled(matches!(
+    let paused = s.state == ServiceState::Paused;
+    tray.paused.store(paused, Ordering::SeqCst);
+    tray.status.set_text(&text);
+    tray.pause.set_text(if paused { "Resume" } else { "Pause" });
+    tray.pause.set_enabled(matches!(
         s.state,
         ServiceState::Serving | ServiceState::Paused
     ));
     let _ = tray.icon.set_tooltip(Some(format!("MPGram Home: {text}")));
     if let Some(base) = &tray.base {
-        let _ = tray.icon.set_icon(Some(with_dot(base, colour)));
+        let dotted = with_dot(base, colour);
+        if let Ok(icon) = Icon::from_rgba(dotted.rgba, dotted.width, dotted.height) {
+            let _ = tray.icon.set_icon(Some(icon));
+        }
     }
 }
 
 /// The app icon with a state dot in its lower right corner.
-fn with_dot(base: &Image<'_>, rgb: [u8; 3]) -> Image<'static> {
-    let (w, h) = (base.width(), base.height());
-    let mut rgba = base.rgba().to_vec();
+fn with_dot(base: &RgbaImage, rgb: [u8; 3]) -> RgbaImage {
+    let (w, h) = (base.width, base.height);
+    let mut rgba = base.rgba.clone();
     let r = (w.min(h) as f32) * 0.2;
     let (cx, cy) = (w as f32 - r - 1.0, h as f32 - r - 1.0);
     for y in 0..h {
@@ -348,7 +444,11 @@ fn with_dot(base: &Image<'_>, rgb: [u8; 3]) -> Image<'static> {
             }
         }
     }
-    Image::new_owned(rgba, w, h)
+    RgbaImage {
+        rgba,
+        width: w,
+        height: h,
+    }
 }
 
 /// A desktop notification for a phone waiting for Allow; clicking it (or its "Open" button) opens the
@@ -407,7 +507,7 @@ fn set_autostart(on: bool) {
 }
 
 fn open_folder(dir: &Path) {
-    if let Err(e) = Command::new("xdg-open").arg(dir).spawn() {
+    if let Err(e) = command("xdg-open").arg(dir).spawn() {
         tracing::error!("the data folder could not be opened: {e}");
     }
 }

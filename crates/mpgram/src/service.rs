@@ -522,6 +522,42 @@ async fn announce_pending(pairing: Pairing, to_front: mpsc::UnboundedSender<ToFr
     }
 }
 
+/// The account's small picture in the status; a failed download is tried again a few times (a
+/// busy or reconnecting Telegram), after which the window keeps the initials.
+async fn fill_in_photo(
+    control: &ControlState,
+    account: &Account,
+    me: &grammers_tl_types::types::User,
+) {
+    use base64::Engine as _;
+    for attempt in 0..3u32 {
+        match account.own_small_photo(me, Duration::from_secs(20)).await {
+            Ok(Some(jpeg)) => {
+                let mime = if jpeg.starts_with(b"\x89PNG") {
+                    "image/png"
+                } else {
+                    "image/jpeg"
+                };
+                let url = format!(
+                    "data:{mime};base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(&jpeg)
+                );
+                control.update_status(|s| {
+                    if let Some(a) = s.account.as_mut() {
+                        a.photo = Some(url);
+                    }
+                });
+                return;
+            }
+            Ok(None) => return,
+            Err(e) => {
+                tracing::info!("the account's picture could not be fetched (try {attempt}): {e}");
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// The account's name in the status, once Telegram answers.
 async fn fill_in_account(control: ControlState, account: Account) {
     for attempt in 0..5u32 {
@@ -529,27 +565,7 @@ async fn fill_in_account(control: ControlState, account: Account) {
             Ok(me) => {
                 control.update_status(|s| s.account = Some(account_info(&me)));
                 // The picture comes second: the name must not wait for a download.
-                match account.own_small_photo(&me, Duration::from_secs(20)).await {
-                    Ok(Some(jpeg)) => {
-                        use base64::Engine as _;
-                        let mime = if jpeg.starts_with(b"\x89PNG") {
-                            "image/png"
-                        } else {
-                            "image/jpeg"
-                        };
-                        let url = format!(
-                            "data:{mime};base64,{}",
-                            base64::engine::general_purpose::STANDARD.encode(&jpeg)
-                        );
-                        control.update_status(|s| {
-                            if let Some(a) = s.account.as_mut() {
-                                a.photo = Some(url);
-                            }
-                        });
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::info!("the account's picture could not be fetched: {e}"),
-                }
+                fill_in_photo(&control, &account, &me).await;
                 return;
             }
             Err(e) => {
