@@ -14,4 +14,6 @@ args=()
 if [ ! -f "$data_dir/vault.bin" ] && [ $# -eq 0 ]; then
   args+=(--demo)
 fi
+# Both executables: the tray (`mpgram-home`) starts the window (`mpgram-home-window`) beside it.
+cargo build --release -p mpgram-home --bins
 exec cargo run --release -p mpgram-home -- "${args[@]}" "$@"
