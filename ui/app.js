@@ -146,6 +146,7 @@ function renderStatus() {
   if (st.demo) line = "Demo world: made-up chats, nothing goes to Telegram.";
   if (st.error) line = st.error;
   $("account-line").textContent = line;
+  renderAvatar(acc);
   $("settings-account").textContent = st.demo
     ? "You are trying the demo. Leave it to log in with your own account."
     : acc
@@ -153,6 +154,26 @@ function renderStatus() {
       : "";
   $("logout-btn").textContent = st.demo ? "Leave the demo" : "Log out";
   $("version").textContent = st.version || "";
+}
+
+// The account's picture, or its initials on the accent colour until (or unless) there is one.
+function renderAvatar(acc) {
+  const box = $("account-avatar");
+  box.hidden = !acc;
+  if (!acc) return;
+  const key = acc.photo || `initials:${acc.name}`;
+  if (box.dataset.drawn === key) return;
+  box.dataset.drawn = key;
+  box.replaceChildren();
+  if (acc.photo && acc.photo.startsWith("data:image/")) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.src = acc.photo;
+    box.append(img);
+  } else {
+    box.textContent = (acc.name || "?").split(/\s+/).filter(Boolean).slice(0, 2)
+      .map((w) => [...w][0].toUpperCase()).join("");
+  }
 }
 
 function renderPairing() {
@@ -178,7 +199,8 @@ function renderDevices() {
   const { devices, pending } = ui.devices;
   // The lists are rebuilt only when they changed, so a keyboard user's focus on a button survives
   // the poll; "last seen" is brought up to date in place.
-  const key = JSON.stringify([devices.map((d) => [d.id, d.name]), pending]);
+  const guests = ui.devices.guests || [];
+  const key = JSON.stringify([devices.map((d) => [d.id, d.name]), pending, guests]);
   if (key === devicesDrawn) {
     for (const d of devices) {
       const meta = document.querySelector(`.device[data-id="${d.id}"] .device-meta`);
@@ -210,6 +232,26 @@ function renderDevices() {
     revoke.addEventListener("click", () => act(revoke, `/v1/devices/${d.id}/revoke`));
     li.append(info, revoke);
     list.append(li);
+  }
+
+  const glist = $("guest-list");
+  glist.replaceChildren();
+  $("guests").hidden = guests.length === 0;
+  for (const g of guests) {
+    const li = document.createElement("li");
+    li.className = "device guest";
+    li.dataset.id = g.id;
+    const name = document.createElement("strong");
+    name.className = "device-name";
+    name.textContent = g.phone;
+    const out = document.createElement("button");
+    out.type = "button";
+    out.className = "secondary small guest-logout";
+    out.textContent = "Log out";
+    out.setAttribute("aria-label", `Log out ${g.phone}`);
+    out.addEventListener("click", () => act(out, `/v1/guests/${g.id}/logout`));
+    li.append(name, out);
+    glist.append(li);
   }
 
   const plist = $("pending-list");

@@ -321,7 +321,13 @@ async fn front_events(
                     window.open();
                 }
             }
-            ToFront::Pending { name, number } => notify_pending(&name, number),
+            ToFront::Pending { name, number } => {
+                // D-Bus calls block: keep them off the GTK thread and the runtime.
+                let w = window.clone();
+                let _ = std::thread::Builder::new()
+                    .name("notification".into())
+                    .spawn(move || notify_pending(&name, number, &w));
+            }
             ToFront::OpenWindow => window.open(),
             ToFront::Autostart(on) => set_autostart(on),
             ToFront::OpenFolder(dir) => open_folder(&dir),
@@ -445,45 +451,58 @@ fn with_dot(base: &RgbaImage, rgb: [u8; 3]) -> RgbaImage {
     }
 }
 
-/// A desktop notification through the freedesktop `notify-send` tool, when it is installed.
-fn notify_pending(name: &str, number: u8) {
+/// A desktop notification for a phone waiting for Allow; clicking it (or its "Open" button) opens the
+/// window with the approval card. Without a notification server the request is only logged: the
+/// window and the tray still show it.
+fn notify_pending(name: &str, number: u8, window: &WindowProcess) {
     let body =
         format!("{name} wants to pair. Allow it in MPGram Home if the phone shows {number}.");
-    let spawned = command("notify-send")
-        .args(["--app-name=MPGram Home", "A phone wants to pair", &body])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    if spawned.is_err() {
-        tracing::info!("{body}");
+    let shown = notify_rust::Notification::new()
+        .appname("MPGram Home")
+        .summary("A phone wants to pair")
+        .body(&body)
+        .action("default", "Open MPGram Home")
+        .timeout(notify_rust::Timeout::Milliseconds(60_000))
+        .show();
+    match shown {
+        // Waits (on this thread) until the notification is clicked or closed.
+        Ok(handle) => handle.wait_for_action(|action| {
+            if action == "default" {
+                window.open();
+            }
+        }),
+        Err(e) => tracing::info!("{body} (no desktop notification: {e})"),
     }
 }
 
-/// "Start at login": an XDG autostart entry that starts the tray process hidden.
-fn set_autostart(on: bool) {
-    let Some(dir) = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-    else {
-        return;
-    };
-    let file = dir.join("autostart").join("mpgram-home.desktop");
-    if !on {
-        let _ = std::fs::remove_file(&file);
-        return;
+/// The "Start at login" entry: starts the tray process hidden (XDG autostart on Linux, the platform's
+/// own mechanism elsewhere).
+fn autostart() -> Option<auto_launch::AutoLaunch> {
+    let exe = std::env::current_exe().ok()?;
+    let mut path = exe.to_string_lossy().into_owned();
+    // The crate writes `Exec=PATH ARGS` as is: a path with spaces needs the desktop entry's quotes.
+    if cfg!(target_os = "linux") && path.contains(' ') {
+        path = format!("\"{path}\"");
     }
-    let Ok(exe) = std::env::current_exe() else {
+    auto_launch::AutoLaunchBuilder::new()
+        .set_app_name("MPGram Home")
+        .set_app_path(&path)
+        .set_args(&["--hidden"])
+        .build()
+        .map_err(|e| tracing::error!("start at login is not available: {e}"))
+        .ok()
+}
+
+fn set_autostart(on: bool) {
+    let Some(entry) = autostart() else {
         return;
     };
-    let entry = format!(
-        "[Desktop Entry]\nType=Application\nName=MPGram Home\nExec=\"{}\" --hidden\n\
-         X-GNOME-Autostart-enabled=true\n",
-        exe.display()
-    );
-    let written = std::fs::create_dir_all(file.parent().unwrap_or(&dir))
-        .and_then(|()| std::fs::write(&file, entry));
-    if let Err(e) = written {
-        tracing::error!("start at login could not be set: {e}");
+    let done = if on { entry.enable() } else { entry.disable() };
+    if let Err(e) = done {
+        // Disabling an entry that was never written is fine.
+        if on || entry.is_enabled().unwrap_or(false) {
+            tracing::error!("start at login could not be set: {e}");
+        }
     }
 }
 

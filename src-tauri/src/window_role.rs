@@ -44,6 +44,21 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
                     .inner_size(960.0, 720.0)
                     .min_inner_size(360.0, 420.0)
                     .center()
+                    // Links such as my.telegram.org open in the person's browser, never in this
+                    // window (which holds the control API).
+                    .on_new_window(|url, _| {
+                        open_in_browser(&url);
+                        tauri::webview::NewWindowResponse::Deny
+                    })
+                    .on_navigation(|url| {
+                        let ours = matches!(url.scheme(), "tauri" | "asset")
+                            || url.host_str() == Some("tauri.localhost")
+                            || url.host_str() == Some("localhost");
+                        if !ours {
+                            open_in_browser(url);
+                        }
+                        ours
+                    })
                     .build()?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(forward_events(handle, client.clone()));
@@ -82,6 +97,19 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
         })
         .run(tauri::generate_context!())?;
     Ok(())
+}
+
+/// Hands an https link to the desktop's browser.
+fn open_in_browser(url: &tauri::Url) {
+    if url.scheme() != "https" {
+        return;
+    }
+    if let Err(e) = std::process::Command::new("xdg-open")
+        .arg(url.as_str())
+        .spawn()
+    {
+        tracing::error!("the link could not be opened: {e}");
+    }
 }
 
 /// Forwards the tray's event stream to the page, reconnecting while the tray restarts. Ends the window

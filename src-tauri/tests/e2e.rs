@@ -133,12 +133,16 @@ struct Window {
 }
 
 impl Window {
-    async fn open(dir: &Path) -> Self {
+    /// `dark`: the desktop asks for the dark variant (GTK), which the page follows.
+    async fn open(dir: &Path, dark: bool) -> Self {
         let port = free_port();
         let native = free_port();
+        let mut cmd = Command::new(tauri_driver());
+        if dark {
+            cmd.env("GTK_THEME", "Adwaita:dark");
+        }
         let driver = Proc(
-            Command::new(tauri_driver())
-                .args(["--port", &port.to_string()])
+            cmd.args(["--port", &port.to_string()])
                 .args(["--native-port", &native.to_string()])
                 .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
                 .stdout(Stdio::null())
@@ -210,6 +214,17 @@ impl Window {
             );
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
+    }
+
+    /// The 6-digit user code on the page once it is not `used` any more (a code that paired a phone
+    /// is replaced, and the page learns the new one a moment later).
+    async fn user_code(&self, used: &str) -> String {
+        self.text_until("#user-code", |t| {
+            let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+            digits.len() == 6 && digits != used
+        })
+        .await
+        .replace(' ', "")
     }
 
     async fn gone(&self, css: &str) {
@@ -346,7 +361,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let tray = Tray::start(dir.path(), false);
-    let w = Window::open(dir.path()).await;
+    let w = Window::open(dir.path(), false).await;
 
     // Welcome → "Try without an account".
     w.shown("#welcome-demo").await;
@@ -354,17 +369,36 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     w.click("#welcome-demo").await;
 
     // Home: QR, URL and the user code in large type.
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code("").await;
     let url = w.text("#pair-url").await;
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     w.shown("#pair-qr img").await;
     assert!(w.text("#status-title").await.contains("Serving"));
     w.screenshot("home").await;
+    // The narrowest window the app allows: the same screen, one column.
+    if w.client.resize(360, 720).await {
+        let js = "return [innerWidth, document.documentElement.scrollWidth, \
+                  document.getElementById('user-code').getBoundingClientRect().right]";
+        let start = Instant::now();
+        let sizes = loop {
+            let v = w.client.execute(js).await.unwrap_or(Value::Null);
+            let n: Vec<f64> = v
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                .unwrap_or_default();
+            if n.len() == 3 && n[0] <= 360.0 || start.elapsed() > STEP {
+                break n;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        w.screenshot("home-narrow").await;
+        // No sideways scrolling, and the code in full view.
+        assert!(
+            sizes.len() == 3 && sizes[1] <= sizes[0] && sizes[2] <= sizes[0],
+            "at 360 px: window, page width, code's right edge = {sizes:?}"
+        );
+        w.client.resize(960, 720).await;
+    }
 
     // A phone pairs with what the page shows, as the J2ME client does.
     let phone = Phone::new(&url, "NokiaE52-1");
@@ -399,12 +433,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
         true
     );
     w.click("#tab-home").await;
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code(&code).await;
 
     // Allow: the approval card shows the comparison number.
     let ticket = phone.type_user_code(&code).await;
@@ -430,12 +459,7 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
 
     // Deny: the phone's poll ends with a message.
     let other = Phone::new(&url, "Nokia6300");
-    let code = w
-        .text_until("#user-code", |t| {
-            t.chars().filter(char::is_ascii_digit).count() == 6
-        })
-        .await
-        .replace(' ', "");
+    let code = w.user_code(&code).await;
     let ticket = other.type_user_code(&code).await;
     assert_eq!(s(&other.poll(&ticket).await, "res"), "qr");
     w.click(".pending .deny").await;
@@ -495,7 +519,8 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     std::env::remove_var("MPGRAM_API_HASH");
 
     let tray = Tray::start(dir.path(), true);
-    let w = Window::open(dir.path()).await;
+    // This path runs in the dark variant, so the screenshots show both.
+    let w = Window::open(dir.path(), true).await;
     w.click("#welcome-login").await;
 
     // No API credentials are built into test builds: the window asks for them.
@@ -535,6 +560,16 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
     w.text_until("#account-line", |t| t.contains("Sam Rivera"))
         .await;
     w.shown("#user-code").await;
+    // The account's own picture, fetched from Telegram (fakegram's JPEG), not the initials.
+    w.shown("#account-avatar img").await;
+    let photo = tray.call("GET", "/v1/status").await["account"]["photo"].clone();
+    assert!(
+        photo
+            .as_str()
+            .is_some_and(|p| p.starts_with("data:image/jpeg;base64,/9j/")),
+        "{photo}"
+    );
+    w.screenshot("home-account-dark").await;
 
     // Closing the window ends the window process; the tray keeps serving.
     w.client.end().await;
@@ -574,6 +609,18 @@ async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
         assert!(start.elapsed() < STEP, "the login was not kept: {status}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+
+    // Log out, confirmed: back to Welcome, and Telegram was told (auth.logOut).
+    let w = Window::open(dir.path(), false).await;
+    w.click("#tab-settings").await;
+    w.click("#logout-btn").await;
+    w.shown("#confirm-dialog").await;
+    w.screenshot("logout-confirm").await;
+    w.click("#confirm-ok").await;
+    w.shown("#welcome-login").await;
+    assert_eq!(tray.call("GET", "/v1/status").await["state"], "needs_login");
+    assert_eq!(dc.count("auth.logOut"), 1);
+    w.client.end().await;
     drop(tray);
     drop(dc);
 }
@@ -703,6 +750,17 @@ mod webdriver {
                 Some(json!({"script": script, "args": []})),
             )
             .await
+        }
+
+        /// Sets the window's size; `false` when the driver cannot.
+        pub async fn resize(&self, width: u32, height: u32) -> bool {
+            self.cmd(
+                reqwest::Method::POST,
+                "/window/rect",
+                Some(json!({"width": width, "height": height})),
+            )
+            .await
+            .is_ok()
         }
 
         /// Ends the session (tauri-driver closes the app's window process).

@@ -843,3 +843,32 @@ pub fn demo_world() -> World {
     ];
     b.w
 }
+
+/// The user id of [`guest_world`]'s account.
+pub const GUEST_ID: i64 = 200_000_001;
+
+/// A second, small account (its own world: run it on its own [`crate::FakeDc`]): a phone logging
+/// *its own* account in through an MPGram server uses it. Phone `+15550000042`, code `54321`,
+/// 2FA password `guest`; one contact.
+pub fn guest_world() -> World {
+    let me = UserRec {
+        id: GUEST_ID,
+        first_name: "Gina".into(),
+        last_name: Some("Guest".into()),
+        username: Some("gina_guest".into()),
+        phone: Some("15550000042".into()),
+        last_seen: T0,
+        ..UserRec::default()
+    };
+    let account = AccountSettings {
+        phone: "15550000042".into(),
+        code: "54321".into(),
+        password: Some("guest".into()),
+        password_hint: Some("who you are".into()),
+        home_dc: 2,
+        banned_phones: Vec::new(),
+    };
+    let mut w = World::new(me, account);
+    w.add_user(user(200_000_002, "Gina's friend", None, None));
+    w
+}

@@ -34,7 +34,7 @@ use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
 pub use crypto::AuthKey;
-pub use demo::{demo_world, DEMO_BOT_USERNAME};
+pub use demo::{demo_world, guest_world, DEMO_BOT_USERNAME, GUEST_ID};
 pub use faults::{Call, Faults};
 pub use world::{LoggedUpdate, MsgRec, Peer, World};
 

@@ -566,7 +566,6 @@ pub fn document_text(lines: usize, seed: u64) -> Vec<u8> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::time::Instant;
 
     fn is_baseline_jpeg(bytes: &[u8]) -> bool {
         // SOF0 (baseline) present and SOF2 (progressive) absent among the markers before the scan.
@@ -758,28 +757,5 @@ mod tests {
                 .count()
                 == 20
         );
-    }
-
-    #[test]
-    #[ignore = "timing; run in release: cargo test -p fakegram --release media -- --ignored"]
-    fn media_generators_are_fast() {
-        let mut total = std::time::Duration::ZERO;
-        let mut time = |name: &str, f: &dyn Fn() -> Vec<u8>| {
-            let t = Instant::now();
-            let bytes = f();
-            let took = t.elapsed();
-            total += took;
-            eprintln!("{name}: {took:?}, {} bytes", bytes.len());
-            // Goal 50 ms each; the bound is looser because test machines share 2 cores with builds.
-            assert!(took.as_millis() < 150, "{name} took {took:?}");
-        };
-        time("photo 1280x960", &|| photo_jpeg(1280, 960, 1));
-        time("avatar", &|| avatar_jpeg(1));
-        time("sticker", &|| sticker_webp(1));
-        time("voice 3 s", &|| voice(3.0, 1).ogg);
-        time("mp3 3 s", &|| audio_mp3(3.0, 1));
-        time("mp4", &|| video_mp4(1));
-        time("pdf", &|| document_pdf("x"));
-        eprintln!("all generators: {total:?}");
     }
 }

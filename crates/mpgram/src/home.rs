@@ -89,6 +89,15 @@ impl Home {
 
     /// Logs out of Telegram (when logged in) and wipes the vault and its keyring entry.
     pub async fn logout(self) -> Result<(), HomeError> {
+        // Phones' own logins (login API) go too: the wiped vault was the only way to reach them.
+        if let Some(creds) = self.credentials() {
+            crate::server::guests::log_out_stored(
+                self.data.guests.clone(),
+                &creds,
+                std::time::Duration::from_secs(15),
+            )
+            .await;
+        }
         if let Ok(account) = self.account() {
             // Already logged out on Telegram's side is fine: wipe anyway.
             if let Err(e) = account.log_out().await {

@@ -24,6 +24,7 @@ use crate::control::status::account_info;
 use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
+use crate::server::guests::{GuestConfig, Guests};
 use crate::server::{self, listen, AppState, PairingHttp, ServerConfig};
 use crate::store::Saver;
 use crate::telegram::{Account, ApiCredentials, StoredSession};
@@ -241,6 +242,8 @@ struct Session {
     desk: Desk,
     control: ControlServer,
     stop_api: watch::Sender<bool>,
+    /// To answer open long polls before the listeners stop.
+    api_state: Option<AppState>,
     api_tasks: Vec<JoinHandle<std::io::Result<()>>>,
     helpers: Vec<JoinHandle<()>>,
     saver: Option<Saver>,
@@ -266,6 +269,8 @@ impl Session {
         let mut dc = None;
         let mut home = None;
         let mut saver = None;
+        let guests = Guests::default();
+        let mut guests_stored = None;
         let account = if demo {
             let world = fakegram::FakeDc::start(fakegram::demo_world())
                 .await
@@ -291,11 +296,13 @@ impl Session {
                 pairing.restore(devices);
             }
             if let Ok(account) = h.account() {
+                guests_stored = Some(h.data.guests.clone());
                 saver = Some(Saver::spawn(
                     Arc::clone(h.vault()),
                     h.data.clone(),
                     Some(Arc::clone(account.session())),
                     pairing.clone(),
+                    guests.clone(),
                     Duration::from_secs(2),
                 ));
                 Some(account)
@@ -308,14 +315,40 @@ impl Session {
         // The API server, when there is an account to serve.
         let (stop_api, stop_rx) = watch::channel(false);
         let mut api_tasks = Vec::new();
+        let mut api_state = None;
         let mut url = String::new();
-        let pairing_http = PairingHttp::new(pairing.clone());
+        let mut pairing_http = PairingHttp::new(pairing.clone());
+        pairing_http.guests = guests;
+        // Read once per session: changing the setting restarts the session (settings.rs).
+        pairing_http.login_api = settings.login_api;
         if let Some(account) = &account {
             let config = ServerConfig {
                 instance_password: settings.instance_password(),
                 ..ServerConfig::default()
             };
+            // Phones' own accounts connect with the instance's API credentials to Telegram's
+            // DCs. Not in the demo world: it has one account, the demo's (phoneLogin keeps its
+            // pairing meaning there).
+            if !demo {
+                pairing_http
+                    .guests
+                    .configure(Some(GuestConfig::telegram(account.credentials().clone())));
+                if let Some(stored) = guests_stored.take() {
+                    if settings.login_api {
+                        pairing_http.guests.restore(stored, &config);
+                    } else if !stored.is_empty() {
+                        // Switched off: phones' own logins end (the saver drops them from the
+                        // vault with its next write).
+                        let creds = account.credentials().clone();
+                        tokio::spawn(async move {
+                            server::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
+                                .await;
+                        });
+                    }
+                }
+            }
             let state = AppState::with_pairing(account.clone(), pairing_http.clone(), config);
+            api_state = Some(state.clone());
             let (listeners, shown) = bind(opts.listen.or(settings.listen_addr()), &settings)
                 .await
                 .context("the server could not listen")?;
@@ -371,6 +404,7 @@ impl Session {
             desk,
             control,
             stop_api,
+            api_state,
             api_tasks,
             helpers,
             saver,
@@ -396,6 +430,9 @@ impl Session {
     async fn stop(self) {
         if let Some(flow) = self.desk.login().take() {
             flow.cancel();
+        }
+        if let Some(state) = &self.api_state {
+            state.close_polls();
         }
         let _ = self.stop_api.send(true);
         for t in self.api_tasks {
@@ -491,6 +528,28 @@ async fn fill_in_account(control: ControlState, account: Account) {
         match account.me().await {
             Ok(me) => {
                 control.update_status(|s| s.account = Some(account_info(&me)));
+                // The picture comes second: the name must not wait for a download.
+                match account.own_small_photo(&me, Duration::from_secs(20)).await {
+                    Ok(Some(jpeg)) => {
+                        use base64::Engine as _;
+                        let mime = if jpeg.starts_with(b"\x89PNG") {
+                            "image/png"
+                        } else {
+                            "image/jpeg"
+                        };
+                        let url = format!(
+                            "data:{mime};base64,{}",
+                            base64::engine::general_purpose::STANDARD.encode(&jpeg)
+                        );
+                        control.update_status(|s| {
+                            if let Some(a) = s.account.as_mut() {
+                                a.photo = Some(url);
+                            }
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::info!("the account's picture could not be fetched: {e}"),
+                }
                 return;
             }
             Err(e) => {

@@ -76,7 +76,10 @@ impl Deserializable for Rest {
 }
 
 /// Strips `invokeWithLayer`, `initConnection` and friends down to the real query.
-fn unwrap_query(mut body: Vec<u8>) -> RpcResult<Vec<u8>> {
+fn unwrap_query(
+    mut body: Vec<u8>,
+    mut on_init: impl FnMut(String, String, String),
+) -> RpcResult<Vec<u8>> {
     let malformed = || RpcErr::bad("INPUT_REQUEST_INVALID");
     loop {
         let ctor = crate::wire::constructor_of(&body).ok_or_else(malformed)?;
@@ -89,10 +92,10 @@ fn unwrap_query(mut body: Vec<u8>) -> RpcResult<Vec<u8>> {
                     .0
             }
             tl::functions::InitConnection::<Rest>::CONSTRUCTOR_ID => {
-                tl::functions::InitConnection::<Rest>::from_bytes(rest)
-                    .map_err(|_| malformed())?
-                    .query
-                    .0
+                let init = tl::functions::InitConnection::<Rest>::from_bytes(rest)
+                    .map_err(|_| malformed())?;
+                on_init(init.device_model, init.system_version, init.app_version);
+                init.query.0
             }
             tl::functions::InvokeWithoutUpdates::<Rest>::CONSTRUCTOR_ID => {
                 tl::functions::InvokeWithoutUpdates::<Rest>::from_bytes(rest)
@@ -127,7 +130,13 @@ pub(crate) async fn call(
     key_id: [u8; 8],
     body: &[u8],
 ) -> RpcResult<Vec<u8>> {
-    let query = unwrap_query(body.to_vec())?;
+    let query = unwrap_query(body.to_vec(), |device, system, app| {
+        shared
+            .world()
+            .activity
+            .connections
+            .push((device, system, app));
+    })?;
     let ctor =
         crate::wire::constructor_of(&query).ok_or_else(|| RpcErr::bad("INPUT_REQUEST_INVALID"))?;
     let name = tl::name_for_id(ctor);

@@ -24,4 +24,6 @@ pub struct Activity {
     pub typing: Vec<(Peer, String)>,
     /// Callback buttons pressed.
     pub callbacks: Vec<CallbackPress>,
+    /// `initConnection` as clients sent it: (device model, system version, app version).
+    pub connections: Vec<(String, String, String)>,
 }

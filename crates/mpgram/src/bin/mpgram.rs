@@ -350,16 +350,35 @@ async fn serve(
     if let Some(devices) = home.data.devices.clone() {
         pairing.restore(devices);
     }
-    // Keep the session (update state, peers) and the device list saved while serving.
+    let mut http = PairingHttp::new(pairing.clone());
+    // The window's "Let phones log in to other Telegram accounts" setting, as the tray reads it.
+    http.login_api = mpgram::control::settings::Settings::load(home.vault().data_dir()).login_api;
+    let config = ServerConfig::default();
+    http.guests
+        .configure(Some(mpgram::server::guests::GuestConfig::telegram(
+            account.credentials().clone(),
+        )));
+    if http.login_api {
+        http.guests.restore(home.data.guests.clone(), &config);
+    } else {
+        // Switched off: phones' own logins end (the saver drops them from the vault).
+        mpgram::server::guests::log_out_stored(
+            home.data.guests.clone(),
+            account.credentials(),
+            std::time::Duration::from_secs(15),
+        )
+        .await;
+    }
+    // Keep the session (update state, peers), the device list and phones' own logins saved.
     let saver = Saver::spawn(
         std::sync::Arc::clone(home.vault()),
         home.data.clone(),
         Some(std::sync::Arc::clone(account.session())),
-        pairing.clone(),
+        pairing,
+        http.guests.clone(),
         std::time::Duration::from_secs(2),
     );
-    let http = PairingHttp::new(pairing);
-    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
+    let state = AppState::with_pairing(account.clone(), http.clone(), config);
     let (listeners, url) = bind(listen).await?;
     let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
     println!("MPGram Home is serving at {url}");
@@ -375,7 +394,7 @@ async fn serve_until_ctrl_c(
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = server::router(state);
+    let router = server::router(state.clone());
     let mut tasks = Vec::new();
     for l in listeners {
         let mut rx = stop_rx.clone();
@@ -388,6 +407,8 @@ async fn serve_until_ctrl_c(
         }));
     }
     stop.await;
+    // Open long polls get their (empty) answer instead of a dropped connection.
+    state.close_polls();
     let _ = stop_tx.send(true);
     for t in tasks {
         t.await.context("server task failed")??;

@@ -1,4 +1,6 @@
 //! `/v1/devices`: paired devices and phones waiting for Allow/Deny; approve, deny, revoke, rename.
+//! Also `guests`: phones logged in to their own Telegram accounts (login API), and
+//! `POST /v1/guests/{id}/logout` to end one.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -45,7 +47,14 @@ pub(super) fn json(state: &ControlState) -> serde_json::Value {
             })
         })
         .collect();
-    json!({ "devices": devices, "pending": pending })
+    let guests: Vec<_> = state
+        .pairing()
+        .guests
+        .list()
+        .into_iter()
+        .map(|(id, phone)| json!({ "id": id, "phone": phone }))
+        .collect();
+    json!({ "devices": devices, "pending": pending, "guests": guests })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +95,30 @@ pub(super) fn routes() -> Router<ControlState> {
             ),
         )
         .route("/v1/devices/{id}/rename", post(rename))
+        .route(
+            "/v1/guests/{id}/logout",
+            post(
+                |State(s): State<ControlState>, Path(id): Path<String>| async move {
+                    let gone = match id.parse::<u64>() {
+                        Ok(n) => {
+                            s.pairing()
+                                .guests
+                                .log_out(n, std::time::Duration::from_secs(15))
+                                .await
+                        }
+                        Err(_) => false,
+                    };
+                    if gone {
+                        super::json(StatusCode::OK, &json(&s))
+                    } else {
+                        super::error(
+                            StatusCode::NOT_FOUND,
+                            &format!("No phone is logged in to its own account as {id}."),
+                        )
+                    }
+                },
+            ),
+        )
 }
 
 /// Runs a device action; answers the new `/v1/devices` object, or 404/400 in plain words.

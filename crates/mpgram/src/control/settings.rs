@@ -32,7 +32,9 @@ pub struct Settings {
     pub instance_password: Option<String>,
     pub ask_before_pairing: bool,
     pub start_at_login: bool,
-    /// The reference server's login API (phones logging other accounts in); stored, not served yet.
+    /// The reference server's login API (phones logging their own Telegram accounts in through
+    /// this PC, served as guests beside the owner's account). Applied at the next session start;
+    /// changing it in Settings restarts the session.
     pub login_api: bool,
 }
 
@@ -82,6 +84,8 @@ impl Settings {
         self.port != new.port
             || self.interface != new.interface
             || self.instance_password() != new.instance_password()
+            // The login API is read when a session starts (service.rs), not live.
+            || self.login_api != new.login_api
     }
 
     /// The `/v1/settings` object.

@@ -24,6 +24,9 @@ pub struct AccountInfo {
     pub name: String,
     pub username: Option<String>,
     pub phone: Option<String>,
+    /// The small profile picture as a `data:` URL (a few KiB), when the account has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 /// The `/v1/status` object.
@@ -78,5 +81,6 @@ pub fn account_info(user: &grammers_tl_types::types::User) -> AccountInfo {
         name,
         username: user.username.clone(),
         phone: user.phone.clone(),
+        photo: None,
     }
 }

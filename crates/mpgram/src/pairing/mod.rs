@@ -39,7 +39,7 @@ pub use import_code::{ImportCode, IMPORT_CODE_DIGITS, IMPORT_CODE_TTL};
 pub use login::CAPTCHA_TTL;
 pub use qr::{instance_url, landing_page, pair_url, PageCode, PAGE_CONTENT_TYPE};
 pub use throttle::{Throttled, BASE_DELAY, FREE_FAILURES, MAX_DELAY};
-pub use tokens::{is_well_formed, Token};
+pub use tokens::{is_well_formed, Token, TokenHash};
 pub use user_code::{
     WindowState, CODE_DIGITS, CODE_SPACE, GRACE, MAX_WRONG_TRIES_PER_OPENING,
     ROTATIONS_BEFORE_PAUSE, WRONG_TRIES_PER_CODE,
@@ -472,6 +472,46 @@ impl Pairing {
         info: &DeviceInfo,
     ) -> SubmitOutcome {
         self.mutate(|s, now| Self::submit_locked(s, now, ip, captcha_id, typed, info))
+    }
+
+    /// The captcha step of a phone logging *its own* Telegram account in (the login API): the
+    /// same checks as [`Pairing::submit_code`] (captcha id, throttle, the user code shown on the
+    /// PC, which is the PC owner's consent), but a right code makes no device and no ticket: the
+    /// phone gets a token for its own account instead. No Allow step: that token never reaches
+    /// the PC's account. `Err` holds the failure to answer (never `Accepted`).
+    pub fn check_login_code(
+        &self,
+        ip: IpAddr,
+        captcha_id: &str,
+        typed: &str,
+    ) -> Result<(), SubmitOutcome> {
+        self.mutate(|s, now| {
+            if let Err(t) = s.throttle.check(ip, now) {
+                return Err(SubmitOutcome::Throttled(t));
+            }
+            if s.captchas.take(captcha_id, now).is_none() {
+                let captcha_id = s.captchas.create(ip, now);
+                return Err(SubmitOutcome::CaptchaExpired { captcha_id });
+            }
+            match s.user_code.check(typed, now) {
+                CodeCheck::NotOpen => {
+                    let captcha_id = s.captchas.create(ip, now);
+                    Err(SubmitOutcome::Closed { captcha_id })
+                }
+                CodeCheck::Wrong => {
+                    s.throttle.failure(ip, now);
+                    s.captchas.note_wrong(ip, now);
+                    let captcha_id = s.captchas.create(ip, now);
+                    Err(SubmitOutcome::WrongCode { captcha_id })
+                }
+                CodeCheck::Correct => {
+                    s.throttle.success(ip);
+                    s.captchas.clear_wrong(ip);
+                    s.user_code.consume();
+                    Ok(())
+                }
+            }
+        })
     }
 
     fn submit_locked(

@@ -7,6 +7,7 @@
 
 pub mod api_php;
 pub mod devices;
+pub mod guests;
 pub mod http;
 pub mod listen;
 pub mod media_routes;
@@ -105,6 +106,14 @@ impl AppState {
 
     pub fn account(&self) -> &Account {
         &self.0.account
+    }
+
+    /// Answers every open `updates` long poll now: call before stopping the listeners.
+    pub fn close_polls(&self) {
+        self.0.methods.updates.close();
+        if let Some(p) = &self.0.pairing {
+            p.guests.close_polls();
+        }
     }
 
     pub fn devices(&self) -> &Arc<dyn Devices> {

@@ -8,6 +8,9 @@
 //! * answers the login methods the stock client calls (`initLogin`, `phoneLogin`,
 //!   `getCaptchaImg`, `qrLogin`, …) with the pairing outcomes (`client-j2me.md` §6,
 //!   `methods-core.md` §1);
+//! * with the login API on, lets a phone log its own Telegram account in (`phoneLogin` with a
+//!   real number, `completePhoneLogin`, `complete2faLogin`, `resendCode`) and sends every call
+//!   carrying that guest's token to the guest's own server ([`Guests`]);
 //! * authenticates every other call's token through [`Pairing::authenticate`] (429 with
 //!   `Retry-After` when throttled) and hands the verdict to the `api.php` pipeline
 //!   ([`DeviceAuth`]), which keeps the reference's order of checks (401 only from the method's
@@ -25,6 +28,7 @@ use base64::Engine as _;
 use thiserror::Error;
 
 use super::api_php::{error_response, json_response};
+use super::guests::{ClientInfo, Guest, Guests};
 use super::AppState;
 use crate::api::auth::{api_token, check_instance_password};
 use crate::api::error::ApiError;
@@ -36,6 +40,9 @@ use crate::pairing::{
     check_host, instance_url, Auth, DeviceId, DeviceInfo, Pairing, PollOutcome, SubmitOutcome,
     Throttled, PAGE_CONTENT_TYPE,
 };
+use crate::telegram::login::{Awaiting, LoginState};
+use crate::telegram::TelegramError;
+use tower::ServiceExt as _;
 
 /// Pairing settings of a running server.
 #[derive(Debug, Clone)]
@@ -44,8 +51,12 @@ pub struct PairingHttp {
     /// The reference's login API (a phone logging a *new* Telegram account in through this
     /// server, `protocol.md` §5.5). Off by default: `completePhoneLogin`, `complete2faLogin` and
     /// `resendCode` then answer 403 `Login API is disabled`. The pairing path through
-    /// `initLogin`/`phoneLogin`/`getCaptchaImg`/`qrLogin` works either way.
+    /// `initLogin`/`phoneLogin`/`getCaptchaImg`/`qrLogin` works either way. On, `phoneLogin`
+    /// with a real phone number (see [`is_real_phone`]) logs that number's account in as a
+    /// guest ([`Guests`]).
     pub login_api: bool,
+    /// Accounts phones logged in through the login API; each is served on its own.
+    pub guests: Guests,
     /// Extra host names the person configured (a DNS name of this PC); this machine's addresses
     /// and `localhost` are always accepted.
     pub host_names: Vec<String>,
@@ -62,6 +73,7 @@ impl PairingHttp {
         Self {
             pairing,
             login_api: false,
+            guests: Guests::default(),
             host_names: Vec::new(),
             local_ips,
         }
@@ -137,7 +149,42 @@ async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> 
     if path == "/api.php" || path.ends_with("/api.php") {
         return api(&state, p, ip, req, next).await;
     }
+    // file.php, ava.php, voice.php, file/NAME with a guest's token: the guest's own server.
+    if let Some(router) = media_token(&req).and_then(|t| p.guests.find(&t)?.router().cloned()) {
+        return forward(router, req).await;
+    }
     next.run(req).await
+}
+
+/// The token of a media request as `media.md` §0.2 reads it: `user` in the query, else the
+/// cookie, else the header.
+fn media_token(req: &Request) -> Option<String> {
+    let h = req.headers();
+    let query = Params::parse(&RequestInput {
+        query: req.uri().query().unwrap_or(""),
+        content_type: None,
+        body: &[],
+        cookie: None,
+    });
+    if let Some(u) = query.non_empty("user") {
+        return Some(u.to_owned());
+    }
+    let cookie = Params::parse(&RequestInput {
+        cookie: header_str(h, header::COOKIE.as_str()),
+        ..RequestInput::default()
+    });
+    cookie
+        .user()
+        .filter(|u| !u.is_empty())
+        .or_else(|| header_str(h, headers::X_MPGRAM_USER).filter(|u| !u.is_empty()))
+        .map(str::to_owned)
+}
+
+async fn forward(router: Router, req: Request) -> Response<Body> {
+    match router.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
 }
 
 fn plain(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response<Body> {
@@ -217,17 +264,41 @@ async fn api(
     let answer = match params.method_and_version() {
         // The pipeline answers malformed requests exactly as without pairing.
         Err(_) => None,
-        Ok((method, version)) => login_method(
-            p,
-            state.config().instance_password.as_deref(),
-            ip,
-            h,
-            &params,
-            &info,
-            token,
-            method,
-            version.get(),
-        ),
+        Ok((method, version)) => {
+            match guest_call(
+                state,
+                p,
+                ip,
+                h,
+                &params,
+                &info,
+                token,
+                method,
+                version.get(),
+            )
+            .await
+            {
+                GuestCall::Answer(a) => Some(a),
+                GuestCall::Forward(router) => {
+                    drop(body);
+                    parts
+                        .extensions
+                        .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
+                    return forward(router, Request::from_parts(parts, Body::empty())).await;
+                }
+                GuestCall::NotGuest => login_method(
+                    p,
+                    state.config().instance_password.as_deref(),
+                    ip,
+                    h,
+                    &params,
+                    &info,
+                    token,
+                    method,
+                    version.get(),
+                ),
+            }
+        }
     };
     if let Some(answer) = answer {
         return match answer {
@@ -317,11 +388,27 @@ fn login_method(
         "qrLogin" => qr_login(p, ip, info, token),
         "completePhoneLogin" | "complete2faLogin" | "resendCode" => {
             if p.login_api {
-                Answer::Error(ApiError::Message(
-                    "Logging a new Telegram account in from the phone is not available yet. \
-                     Use \"Log in with QR\" and the code shown on the PC."
-                        .into(),
-                ))
+                // Not a guest's token (guest_call answers those): a paired device or nobody.
+                // Parameters first where the reference checks them first (methods-core §1.7–1.10).
+                let missing = match method {
+                    "complete2faLogin" => {
+                        params.non_empty("password").is_none().then_some("password")
+                    }
+                    "resendCode" => ["phone", "hash"]
+                        .into_iter()
+                        .find(|n| params.non_empty(n).is_none()),
+                    _ => None,
+                };
+                if let Some(name) = missing {
+                    return Some(Answer::Error(ApiError::MissingParam(name.into())));
+                }
+                match device(p, ip, info, token) {
+                    Ok(_) if method == "complete2faLogin" => {
+                        Answer::Error(ApiError::Message(NOT_WAITING_PASSWORD.into()))
+                    }
+                    Ok(_) => Answer::Error(ApiError::Message(NOT_WAITING_CODE.into())),
+                    Err(a) => a,
+                }
             } else {
                 Answer::Error(ApiError::LoginDisabled)
             }
@@ -342,6 +429,319 @@ fn login_method(
             Err(a) => a,
         },
     })
+}
+
+const NOT_WAITING_CODE: &str =
+    "I'm not waiting for the code! Please call the phoneLogin method first";
+const NOT_WAITING_PASSWORD: &str = "I'm not waiting for the password! Please call the phoneLogin and the completePhoneLogin methods first!";
+
+/// Whether `phone` is a number to log in rather than the filler a pairing phone types into the
+/// client's phone box (which wants ≥ 10 characters or a leading `+`; `+0` is the usual filler).
+/// International numbers have at least 7 digits and never start with 0 (no country code does).
+pub fn is_real_phone(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    digits.len() >= 7 && !digits.starts_with('0')
+}
+
+/// What the guest layer made of an `api.php` call.
+enum GuestCall {
+    Answer(Answer),
+    /// A signed-in guest's ordinary call: its own server answers.
+    Forward(Router),
+    /// Neither a guest's token nor a guest login: the pairing meaning.
+    NotGuest,
+}
+
+/// The Telegram error name the reference reports (`FLOOD_WAIT_60`, `PHONE_NUMBER_BANNED`), or
+/// our sentence when there is none (network trouble).
+fn reason(e: &TelegramError) -> String {
+    e.rpc_parts()
+        .map_or_else(|| e.to_string(), |(_, name)| name)
+}
+
+/// A login step against Telegram, bounded like every other Telegram call of the server.
+async fn bounded<T>(
+    state: &AppState,
+    f: impl std::future::Future<Output = Result<T, TelegramError>>,
+) -> Result<T, Answer> {
+    match tokio::time::timeout(state.config().telegram_timeout, f).await {
+        Ok(r) => r.map_err(|e| Answer::Error(ApiError::Message(reason(&e)))),
+        Err(_) => Err(Answer::Error(ApiError::Unavailable(
+            "Telegram did not answer in time. Try again.".into(),
+        ))),
+    }
+}
+
+/// The login API for phones logging their own account in (`methods-core.md` §1.4, §1.7–1.10,
+/// §1.13), and the hand-over of a signed-in guest's calls to its own server.
+#[allow(clippy::too_many_arguments)]
+async fn guest_call(
+    state: &AppState,
+    p: &PairingHttp,
+    ip: IpAddr,
+    h: &HeaderMap,
+    params: &Params,
+    info: &DeviceInfo,
+    token: Option<&str>,
+    method: &str,
+    version: u8,
+) -> GuestCall {
+    let starts_login = p.login_api
+        && p.guests.is_configured()
+        && (method == "phoneLogin"
+            || (method == "initLogin"
+                && params.non_empty("qr").is_none()
+                && params.user().is_none_or(str::is_empty)))
+        && params.get("captcha_id").is_some()
+        && params.get("captcha_key").is_some()
+        && params.non_empty("phone").is_some_and(is_real_phone);
+    let guest = token.and_then(|t| p.guests.find(t));
+    if !starts_login && guest.is_none() {
+        return GuestCall::NotGuest;
+    }
+    let is_login = matches!(
+        method,
+        "initLogin"
+            | "phoneLogin"
+            | "qrLogin"
+            | "completePhoneLogin"
+            | "complete2faLogin"
+            | "resendCode"
+    );
+    let own = matches!(
+        method,
+        "qrLogin"
+            | "completePhoneLogin"
+            | "complete2faLogin"
+            | "resendCode"
+            | "checkAuth"
+            | "logout"
+    );
+    let Some(guest) = guest.filter(|_| !starts_login) else {
+        if !starts_login {
+            return GuestCall::NotGuest;
+        }
+        if version < MIN_LOGIN_VERSION {
+            return GuestCall::Answer(Answer::Error(ApiError::LoginUnsupportedVersion));
+        }
+        if let Err(e) = check_instance_password(
+            state.config().instance_password.as_deref(),
+            header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+        ) {
+            return GuestCall::Answer(Answer::Error(e));
+        }
+        return GuestCall::Answer(start_guest_login(state, p, ip, params, info).await);
+    };
+    if !own {
+        // The captcha/start methods need no token; an ordinary call goes to the guest's server.
+        if matches!(
+            method,
+            "initLogin" | "phoneLogin" | "getCaptchaImg" | "completeSignup"
+        ) {
+            return GuestCall::NotGuest;
+        }
+        return match guest.router() {
+            Some(r) => GuestCall::Forward(r.clone()),
+            // Still logging in: the token serves nothing yet (401, as a token that is no device:
+            // this server's 503 "Could not get user info" means a passing PC-side problem).
+            None => GuestCall::Answer(Answer::Error(ApiError::InvalidAuthorization)),
+        };
+    }
+    if is_login && version < MIN_LOGIN_VERSION {
+        return GuestCall::Answer(Answer::Error(ApiError::LoginUnsupportedVersion));
+    }
+    if let Err(e) = check_instance_password(
+        state.config().instance_password.as_deref(),
+        header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+    ) {
+        return GuestCall::Answer(Answer::Error(e));
+    }
+    // The setting was switched off while this guest was logging in: the login methods stop;
+    // a signed-in guest keeps working until the next restart (its API is not a login method).
+    if is_login && !p.login_api {
+        return GuestCall::Answer(Answer::Error(ApiError::LoginDisabled));
+    }
+    GuestCall::Answer(match method {
+        "completePhoneLogin" => complete_phone_login(state, p, &guest, params).await,
+        "complete2faLogin" => complete_2fa_login(state, p, &guest, params).await,
+        "resendCode" => resend_code(state, &guest, params).await,
+        "qrLogin" => match (guest.router(), guest.login.awaiting()) {
+            (Some(_), _) => Answer::Json(
+                Object::new()
+                    .with("res", 1)
+                    .with("phone_code_hash", Value::Null),
+            ),
+            (None, Awaiting::Password) => Answer::Json(
+                Object::new()
+                    .with("res", "password")
+                    .with("phone_code_hash", Value::Null),
+            ),
+            (None, _) => {
+                Answer::Error(ApiError::Message("Type the code Telegram sent you.".into()))
+            }
+        },
+        "checkAuth" => Answer::Json(Object::new().with("res", "1")),
+        // "logout", with or without `s`: the guest's Telegram login ends (a local-only logout
+        // would leave an authorization nobody can reach again) and the token is forgotten.
+        _ => {
+            p.guests
+                .log_out(guest.id, state.config().telegram_timeout)
+                .await;
+            Answer::Json(Object::new().with("res", "1"))
+        }
+    })
+}
+
+/// `phoneLogin` (or `initLogin` without `qr`) with a real number: the captcha box holds the
+/// user code shown on the PC (the owner's consent), then Telegram sends the login code.
+async fn start_guest_login(
+    state: &AppState,
+    p: &PairingHttp,
+    ip: IpAddr,
+    params: &Params,
+    info: &DeviceInfo,
+) -> Answer {
+    let (Some(id), Some(key), Some(phone)) = (
+        params.get("captcha_id"),
+        params.get("captcha_key"),
+        params.non_empty("phone"),
+    ) else {
+        return Answer::Error(ApiError::MissingParam("phone".into()));
+    };
+    if let Err(o) = p.pairing.check_login_code(ip, id, key) {
+        return captcha_failure(o);
+    }
+    let Some((token, guest)) = p.guests.start(phone, ClientInfo::from_device(info)) else {
+        return Answer::Error(ApiError::FailedToLoadSession);
+    };
+    let with_user = || Object::new().with("user", token.as_str());
+    let sent = tokio::time::timeout(
+        state.config().telegram_timeout,
+        guest.login.send_code(phone),
+    )
+    .await
+    .unwrap_or(Err(TelegramError::Network));
+    match sent {
+        Ok(()) => Answer::Json(
+            with_user()
+                .with("res", "code_sent")
+                .with("phone_code_hash", guest.code_handle.as_str()),
+        ),
+        Err(e) => {
+            // The token is answered (the reference issues one even here) but serves nothing.
+            p.guests.forget(guest.id);
+            match e {
+                TelegramError::InvalidPhone => {
+                    Answer::Json(with_user().with("res", "phone_number_invalid"))
+                }
+                e => Answer::Json(
+                    with_user()
+                        .with("res", "exception")
+                        .with("message", reason(&e)),
+                ),
+            }
+        }
+    }
+}
+
+/// `completePhoneLogin&code=` (`methods-core.md` §1.7). A wrong code keeps the login waiting for
+/// a code; after an expired one `resendCode` makes it wait again.
+async fn complete_phone_login(
+    state: &AppState,
+    p: &PairingHttp,
+    guest: &Guest,
+    params: &Params,
+) -> Answer {
+    let Some(code) = params.non_empty("code") else {
+        return Answer::Error(ApiError::MissingParam("code".into()));
+    };
+    if guest.router().is_some() || guest.login.awaiting() != Awaiting::Code {
+        return Answer::Error(ApiError::Message(NOT_WAITING_CODE.into()));
+    }
+    let null_hash = |res: Value| {
+        Answer::Json(
+            Object::new()
+                .with("res", res)
+                .with("phone_code_hash", Value::Null),
+        )
+    };
+    match tokio::time::timeout(state.config().telegram_timeout, guest.login.sign_in(code)).await {
+        Ok(Ok(LoginState::SignedIn { .. })) => {
+            p.guests.serve(guest.id, state.config());
+            null_hash(Value::from(1))
+        }
+        Ok(Ok(LoginState::PasswordNeeded { .. })) => null_hash(Value::from("password")),
+        Ok(Ok(_)) => Answer::Error(ApiError::Message(NOT_WAITING_CODE.into())),
+        Ok(Err(TelegramError::WrongCode)) => {
+            Answer::Json(Object::new().with("res", "phone_code_invalid"))
+        }
+        Ok(Err(TelegramError::CodeExpired)) => {
+            Answer::Json(Object::new().with("res", "phone_code_expired"))
+        }
+        // grammers reports "sign up required" / PHONE_NUMBER_UNOCCUPIED this way at this step.
+        Ok(Err(TelegramError::InvalidPhone)) => null_hash(Value::from("need_signup")),
+        Ok(Err(TelegramError::Rpc { name, .. })) if name == "AUTH_RESTART" => {
+            Answer::Json(Object::new().with("res", "auth_restart"))
+        }
+        Ok(Err(e)) => Answer::Error(ApiError::Message(reason(&e))),
+        Err(_) => Answer::Error(ApiError::Unavailable(
+            "Telegram did not answer in time. Try again.".into(),
+        )),
+    }
+}
+
+/// `complete2faLogin&password=` (`methods-core.md` §1.9): SRP through grammers.
+async fn complete_2fa_login(
+    state: &AppState,
+    p: &PairingHttp,
+    guest: &Guest,
+    params: &Params,
+) -> Answer {
+    let Some(password) = params.non_empty("password") else {
+        return Answer::Error(ApiError::MissingParam("password".into()));
+    };
+    if guest.router().is_some() || guest.login.awaiting() != Awaiting::Password {
+        return Answer::Error(ApiError::Message(NOT_WAITING_PASSWORD.into()));
+    }
+    match tokio::time::timeout(
+        state.config().telegram_timeout,
+        guest.login.check_password(password),
+    )
+    .await
+    {
+        Ok(Ok(LoginState::SignedIn { .. })) => {
+            p.guests.serve(guest.id, state.config());
+            Answer::Json(Object::new().with("res", 1))
+        }
+        Ok(Ok(_)) => Answer::Error(ApiError::Message(NOT_WAITING_PASSWORD.into())),
+        Ok(Err(TelegramError::WrongPassword(_))) => {
+            Answer::Json(Object::new().with("res", "password_hash_invalid"))
+        }
+        Ok(Err(e)) => Answer::Error(ApiError::Message(reason(&e))),
+        Err(_) => Answer::Error(ApiError::Unavailable(
+            "Telegram did not answer in time. Try again.".into(),
+        )),
+    }
+}
+
+/// `resendCode&phone=&hash=` (`methods-core.md` §1.10): a new code for the number of this login
+/// (the parameters are required as in the reference, the login's own number is used), and the
+/// login waits for a code again. Failures are the reference's 500.
+async fn resend_code(state: &AppState, guest: &Guest, params: &Params) -> Answer {
+    if let Some(name) = ["phone", "hash"]
+        .into_iter()
+        .find(|n| params.non_empty(n).is_none())
+    {
+        return Answer::Error(ApiError::MissingParam(name.into()));
+    }
+    if guest.router().is_some() {
+        return Answer::Error(ApiError::Message(NOT_WAITING_CODE.into()));
+    }
+    match bounded(state, guest.login.resend_code()).await {
+        Ok(()) => Answer::Json(Object::new().with("res", 1)),
+        Err(Answer::Error(ApiError::Message(m))) => Answer::Error(ApiError::Internal(m)),
+        Err(a) => a,
+    }
 }
 
 fn device(
@@ -381,23 +781,23 @@ fn start_login(p: &PairingHttp, ip: IpAddr, params: &Params, info: &DeviceInfo) 
                 .with("res", "qr")
                 .with("text", text),
         ),
-        o @ (SubmitOutcome::WrongCode { .. }
-        | SubmitOutcome::Closed { .. }
-        | SubmitOutcome::CaptchaExpired { .. }) => {
-            let res = o.res();
-            let (SubmitOutcome::WrongCode { captcha_id }
-            | SubmitOutcome::Closed { captcha_id }
-            | SubmitOutcome::CaptchaExpired { captcha_id }) = o
-            else {
-                return Answer::Broken;
-            };
-            Answer::Json(
-                Object::new()
-                    .with("res", res)
-                    .with("captcha_id", captcha_id),
-            )
-        }
+        o => captcha_failure(o),
+    }
+}
+
+/// The answer to a refused captcha step (every `res` contains `captcha`: the client reloads).
+fn captcha_failure(o: SubmitOutcome) -> Answer {
+    let res = o.res();
+    match o {
+        SubmitOutcome::WrongCode { captcha_id }
+        | SubmitOutcome::Closed { captcha_id }
+        | SubmitOutcome::CaptchaExpired { captcha_id } => Answer::Json(
+            Object::new()
+                .with("res", res)
+                .with("captcha_id", captcha_id),
+        ),
         SubmitOutcome::Throttled(t) => Answer::Throttled(t),
+        SubmitOutcome::Accepted { .. } => Answer::Broken,
     }
 }
 

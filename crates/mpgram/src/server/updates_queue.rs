@@ -60,6 +60,8 @@ struct HubInner {
     newest: watch::Sender<u32>,
     devices: Mutex<HashMap<u64, Arc<Device>>>,
     started: AtomicBool,
+    /// The server is stopping: open polls answer with what they have instead of waiting.
+    closing: AtomicBool,
 }
 
 impl Default for UpdateHub {
@@ -69,6 +71,7 @@ impl Default for UpdateHub {
             newest: watch::channel(0).0,
             devices: Mutex::new(HashMap::new()),
             started: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
         }))
     }
 }
@@ -236,6 +239,17 @@ impl UpdateHub {
     }
 
     /// A receiver that changes whenever an update is appended.
+    /// Ends every open poll now (with what it has), and every later one at once: the app is quitting,
+    /// and a phone should get an answer rather than a dropped connection.
+    pub fn close(&self) {
+        self.0.closing.store(true, Ordering::SeqCst);
+        self.0.newest.send_modify(|_| {});
+    }
+
+    pub fn closing(&self) -> bool {
+        self.0.closing.load(Ordering::SeqCst)
+    }
+
     pub fn watch(&self) -> watch::Receiver<u32> {
         self.0.newest.subscribe()
     }

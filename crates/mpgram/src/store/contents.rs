@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{StoreError, Vault};
 use crate::pairing::{DevicesState, Pairing};
+use crate::server::guests::{Guests, StoredGuest};
 use crate::telegram::{ApiCredentials, PersistentSession, StoredSession};
 
 /// Telegram API credentials as stored (when none are built in).
@@ -36,6 +37,9 @@ pub struct VaultData {
     pub session: Option<StoredSession>,
     pub devices: Option<DevicesState>,
     pub credentials: Option<StoredCredentials>,
+    /// Accounts phones logged in through the login API (token hashes and sessions).
+    #[serde(default)]
+    pub guests: Vec<StoredGuest>,
 }
 
 impl VaultData {
@@ -59,8 +63,9 @@ impl VaultData {
     }
 }
 
-/// Writes the vault whenever the Telegram session or the device list changes, at most once
-/// per `debounce`, and once more when dropped (on quit).
+/// Writes the vault whenever the Telegram session, the device list or the guest list changes, at
+/// most once per `debounce`, and once more when dropped (on quit). Guests' sessions are written
+/// along (their peer caches are refilled from Telegram when stale).
 pub struct Saver {
     task: tokio::task::JoinHandle<()>,
     flush: Arc<tokio::sync::Notify>,
@@ -73,6 +78,7 @@ impl Saver {
         base: VaultData,
         session: Option<Arc<PersistentSession>>,
         pairing: Pairing,
+        guests: Guests,
         debounce: Duration,
     ) -> Self {
         let flush = Arc::new(tokio::sync::Notify::new());
@@ -81,6 +87,7 @@ impl Saver {
         let task = tokio::spawn(async move {
             let mut changes = session.as_ref().map(|s| s.subscribe());
             let mut last_devices = pairing.revision();
+            let mut guest_changes = guests.subscribe();
             let mut quitting = false;
             loop {
                 let session_changed = async {
@@ -91,6 +98,8 @@ impl Saver {
                 };
                 tokio::select! {
                     ok = session_changed => if !ok { quitting = true },
+                    // The table lives as long as the saver's own handle: this never errs.
+                    _ = guest_changes.changed() => {}
                     () = tokio::time::sleep(debounce) => {
                         if pairing.revision() == last_devices {
                             continue;
@@ -105,6 +114,7 @@ impl Saver {
                     session: session.as_ref().map(|s| s.snapshot()),
                     devices: Some(pairing.snapshot()),
                     credentials: base.credentials.clone(),
+                    guests: guests.snapshot(),
                 };
                 let v = Arc::clone(&vault);
                 let saved = tokio::task::spawn_blocking(move || data.save(&v)).await;

@@ -52,9 +52,19 @@ enum Pending {
     Password(Box<PasswordToken>),
 }
 
+/// Which answer a login waits for (the phone-side login API asks before each step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaiting {
+    Nothing,
+    Code,
+    Password,
+}
+
 struct Inner {
     account: Account,
     pending: Mutex<Pending>,
+    /// The number of the last `send_code`, kept through failed steps so a resend still works.
+    phone: Mutex<Option<String>>,
     state: watch::Sender<LoginState>,
     qr_task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -81,6 +91,7 @@ impl Login {
         Self(Arc::new(Inner {
             account,
             pending: Mutex::new(Pending::None),
+            phone: Mutex::new(None),
             state: watch::channel(LoginState::Idle).0,
             qr_task: Mutex::new(None),
         }))
@@ -93,6 +104,15 @@ impl Login {
 
     pub fn state(&self) -> LoginState {
         self.0.state.borrow().clone()
+    }
+
+    /// What the next step must bring: a code, the 2FA password, or nothing (not started, done).
+    pub fn awaiting(&self) -> Awaiting {
+        match &*lock(&self.0.pending) {
+            Pending::None => Awaiting::Nothing,
+            Pending::Code(_) => Awaiting::Code,
+            Pending::Password(_) => Awaiting::Password,
+        }
     }
 
     fn set(&self, s: LoginState) {
@@ -130,13 +150,15 @@ impl Login {
             .await
             .map_err(|e| self.fail(e.into()))?;
         *lock(&self.0.pending) = Pending::Code(token);
+        *lock(&self.0.phone) = Some(phone.clone());
         self.set(LoginState::CodeSent { phone });
         Ok(())
     }
 
-    /// Asks for the code again (the same number).
+    /// Asks for the code again (the same number), also after a wrong or expired code (the
+    /// state is `Failed` then, but the number is still known).
     pub async fn resend_code(&self) -> Result<(), TelegramError> {
-        let LoginState::CodeSent { phone } = self.state() else {
+        let Some(phone) = lock(&self.0.phone).clone() else {
             return Err(TelegramError::CodeExpired);
         };
         self.send_code(&phone).await

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod login;
+mod photo;
 pub mod session;
 mod updates;
 

@@ -584,7 +584,7 @@ async fn poll(
         if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
             break;
         }
-        if now >= deadline {
+        if now >= deadline || hub.closing() {
             break;
         }
         let wake = next_space
