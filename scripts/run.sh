@@ -14,4 +14,6 @@ args=()
 if [ ! -f "$data_dir/vault.bin" ] && [ $# -eq 0 ]; then
   args+=(--demo)
 fi
+# Both binaries: `cargo run` alone would build only the tray, which starts mpgram-home-window.
+cargo build --release -p mpgram-home
 exec cargo run --release -p mpgram-home -- "${args[@]}" "$@"
