@@ -440,14 +440,16 @@ function wire() {
     if (!(ui.login && ui.login.needs_credentials)) startQr();
   });
   $("welcome-demo").addEventListener("click", async (e) => {
-    busy(e.currentTarget, true);
+    // `currentTarget` is gone once the handler awaits: keep the button.
+    const button = e.currentTarget;
+    busy(button, true);
     try {
       await api("POST", "/v1/login/demo");
       $("connecting-text").textContent = "Starting the demo…";
     } catch (err) {
       banner(errorText(err));
     } finally {
-      busy(e.currentTarget, false);
+      busy(button, false);
     }
   });
   for (const b of document.querySelectorAll("[data-back]")) {
@@ -505,15 +507,16 @@ function wire() {
   }
   $("pair-open-btn").addEventListener("click", openPairing);
   $("import-btn").addEventListener("click", async (e) => {
-    busy(e.currentTarget, true);
+    const button = e.currentTarget;
+    busy(button, true);
     try {
       const c = await api("POST", "/v1/pairing/import-code");
       $("import-code").textContent = groupImport(c.code);
-      e.currentTarget.textContent = "Show another code";
+      button.textContent = "Show another code";
     } catch (err) {
       banner(errorText(err));
     } finally {
-      busy(e.currentTarget, false);
+      busy(button, false);
     }
   });
   $("settings-form").addEventListener("submit", async (e) => {

@@ -227,6 +227,13 @@ impl Window {
         .replace(' ', "")
     }
 
+    async fn showing(&self, css: &str) -> bool {
+        match self.client.find(css).await {
+            Some(e) => self.client.displayed(&e).await,
+            None => false,
+        }
+    }
+
     async fn gone(&self, css: &str) {
         let start = Instant::now();
         loop {
@@ -421,6 +428,30 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     let (status, a) = phone.api("v=12&method=me", Some(&token)).await;
     assert_eq!(status, 401);
     assert_eq!(error_message(&a).as_deref(), Some("Invalid authorization"));
+
+    // A phone without the QR option: the 32-digit code typed into "Import existing session".
+    w.click("#import-details summary").await;
+    w.click("#import-btn").await;
+    let import = w
+        .text_until("#import-code", |t| {
+            t.chars().filter(char::is_ascii_digit).count() == 32
+        })
+        .await
+        .replace(' ', "");
+    w.screenshot("import-code").await;
+    // No error banner came with it (a script error there once showed one).
+    w.text_until("#import-btn", |t| t == "Show another code")
+        .await;
+    assert!(!w.showing("#banner").await, "{}", w.text("#banner").await);
+    let old = Phone::new(&url, "Nokia6233");
+    let (status, me) = old.api("v=12&method=me", Some(&import)).await;
+    assert_eq!(status, 200);
+    assert!(me.get("id").is_some(), "me answers the account");
+    w.text_until(".device .device-name", |t| t == "Nokia6233")
+        .await;
+    w.click(".device .revoke").await;
+    w.gone(".device").await;
+    assert_eq!(old.api("v=12&method=me", Some(&import)).await.0, 401);
 
     // "Ask before pairing" on.
     w.click("#tab-settings").await;
