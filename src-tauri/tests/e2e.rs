@@ -16,6 +16,9 @@ use mpgram_tests::strict::{self, Json};
 use serde_json::{json, Value};
 use webdriver::{Element, Session};
 
+/// Tests here count the windows titled "MPGram Home" on the display: one such test at a time.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const STEP: Duration = Duration::from_secs(30);
 
 fn gui_available() -> bool {
@@ -363,6 +366,7 @@ fn error_message(j: &Json) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
+    let _one_window = ONE_WINDOW.lock().await;
     if !gui_available() {
         return;
     }
@@ -529,6 +533,7 @@ fn visible_windows() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn phone_login_with_a_wrong_code_and_2fa_then_reopen_and_restart() {
+    let _one_window = ONE_WINDOW.lock().await;
     if !gui_available() {
         return;
     }

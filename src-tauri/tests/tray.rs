@@ -1,11 +1,16 @@
 //! The tray process (real binary, demo world, on the X display) without a window: "Start at login"
-//! writes and removes the autostart entry; Quit answers a phone's open long poll before it ends.
+//! writes and removes the autostart entry; Quit answers a phone's open long poll before it ends; a
+//! phone waiting for Allow raises a notification whose click opens the window; without a tray the
+//! window opens at start and a second launch reopens it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+/// Tests here count the windows titled "MPGram Home" on the display: one such test at a time.
+static ONE_WINDOW: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const STEP: Duration = Duration::from_secs(30);
 
@@ -244,6 +249,7 @@ fn children(pid: u32) -> Vec<String> {
 
 #[tokio::test]
 async fn without_a_tray_the_window_opens_at_start_and_a_second_launch_reopens_it() {
+    let _one_window = ONE_WINDOW.lock().await;
     if !display() {
         return;
     }
@@ -295,6 +301,204 @@ async fn without_a_tray_the_window_opens_at_start_and_a_second_launch_reopens_it
         visible_windows() == 1
     })
     .await;
+    let _ = call(data.path(), reqwest::Method::POST, "/v1/quit").await;
+    until("Quit left the window open", || visible_windows() == 0).await;
+}
+
+/// A stand-in desktop notification server (`org.freedesktop.Notifications`) on the test's session
+/// bus: it records each notification and lets the test click it.
+mod notifications {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use zbus::object_server::SignalEmitter;
+    use zbus::zvariant::OwnedValue;
+
+    #[derive(Debug, Clone)]
+    pub struct Shown {
+        pub id: u32,
+        pub summary: String,
+        pub body: String,
+        pub actions: Vec<String>,
+    }
+
+    #[derive(Default, Clone)]
+    pub struct Server {
+        pub shown: Arc<Mutex<Vec<Shown>>>,
+    }
+
+    #[zbus::interface(name = "org.freedesktop.Notifications")]
+    impl Server {
+        #[allow(clippy::too_many_arguments)]
+        fn notify(
+            &self,
+            app_name: String,
+            replaces_id: u32,
+            app_icon: String,
+            summary: String,
+            body: String,
+            actions: Vec<String>,
+            hints: HashMap<String, OwnedValue>,
+            expire_timeout: i32,
+        ) -> u32 {
+            let _ = (app_name, replaces_id, app_icon, hints, expire_timeout);
+            let mut shown = self.shown.lock().expect("lock");
+            let id = u32::try_from(shown.len()).unwrap_or(u32::MAX - 1) + 1;
+            shown.push(Shown {
+                id,
+                summary,
+                body,
+                actions,
+            });
+            id
+        }
+
+        #[allow(clippy::unused_self, reason = "a D-Bus method of the stand-in server")]
+        fn close_notification(&self, id: u32) {
+            let _ = id;
+        }
+
+        #[allow(clippy::unused_self, reason = "a D-Bus method of the stand-in server")]
+        fn get_capabilities(&self) -> Vec<String> {
+            vec!["actions".into(), "body".into()]
+        }
+
+        #[allow(clippy::unused_self, reason = "a D-Bus method of the stand-in server")]
+        fn get_server_information(&self) -> (String, String, String, String) {
+            ("test".into(), "mpgram".into(), "1".into(), "1.2".into())
+        }
+
+        #[zbus(signal)]
+        pub async fn action_invoked(
+            emitter: &SignalEmitter<'_>,
+            id: u32,
+            action_key: &str,
+        ) -> zbus::Result<()>;
+    }
+
+    pub const PATH: &str = "/org/freedesktop/Notifications";
+
+    pub async fn start() -> (zbus::Connection, Server) {
+        let server = Server::default();
+        let conn = zbus::connection::Builder::session()
+            .expect("session bus")
+            .name("org.freedesktop.Notifications")
+            .expect("name")
+            .serve_at(PATH, server.clone())
+            .expect("serve")
+            .build()
+            .await
+            .expect("the test's notification server");
+        (conn, server)
+    }
+
+    /// The person clicks notification `id`.
+    pub async fn click(conn: &zbus::Connection, id: u32) {
+        let iface = conn
+            .object_server()
+            .interface::<_, Server>(PATH)
+            .await
+            .expect("our interface");
+        Server::action_invoked(iface.signal_emitter(), id, "default")
+            .await
+            .expect("ActionInvoked");
+    }
+}
+
+#[tokio::test]
+async fn a_phone_waiting_for_allow_raises_a_notification_whose_click_opens_the_window() {
+    let _one_window = ONE_WINDOW.lock().await;
+    if !display() {
+        return;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        eprintln!("skipped: no session bus (run under dbus-run-session, as scripts/test.sh does)");
+        return;
+    }
+    let (bus, notes) = notifications::start().await;
+    let home = tempfile::tempdir().expect("home");
+    let data = tempfile::tempdir().expect("data");
+    std::fs::write(
+        data.path().join("settings.json"),
+        br#"{"ask_before_pairing": true}"#,
+    )
+    .expect("settings");
+    let _app = Proc(
+        Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
+            .args([
+                "--demo",
+                "--hidden",
+                "--listen",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
+            .arg(data.path())
+            .env("HOME", home.path())
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start mpgram-home"),
+    );
+    until("no control.json", || control(data.path()).is_some()).await;
+    let url = loop {
+        let s = call(data.path(), reqwest::Method::GET, "/v1/status").await;
+        if s["state"] == "serving" {
+            break s["url"].as_str().expect("url").to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // `mpgram pair`-style opening without a screen: the phone then waits for Allow.
+    let pairing = call(data.path(), reqwest::Method::POST, "/v1/pairing/open").await;
+    let code = pairing["user_code"].as_str().expect("user code").to_owned();
+
+    // The phone types the code ("Log in using QR code", captcha box, Next).
+    let http = reqwest::Client::builder().no_proxy().build().expect("http");
+    let api = |q: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move {
+            let r = http
+                .get(format!("{url}/api.php?{q}"))
+                .header("X-mpgram-device", "Nokia5800")
+                .send()
+                .await
+                .expect("phone request");
+            let body = r.bytes().await.expect("body");
+            let v: Value = serde_json::from_slice(&body).expect("json");
+            mpgram_tests::strict::assert_client_ok(&body, false);
+            v
+        }
+    };
+    let a = api("v=12&method=initLogin&qr=1".into()).await;
+    let id = a["captcha_id"].as_str().expect("captcha id").to_owned();
+    let a = api(format!(
+        "v=12&method=initLogin&qr=1&captcha_id={id}&captcha_key={code}"
+    ))
+    .await;
+    assert_eq!(a["res"], "qr", "{a}");
+
+    // The PC shows a notification with the comparison number.
+    until("no notification was shown", || {
+        !notes.shown.lock().expect("lock").is_empty()
+    })
+    .await;
+    let shown = notes.shown.lock().expect("lock")[0].clone();
+    let number = call(data.path(), reqwest::Method::GET, "/v1/devices").await["pending"][0]
+        ["number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    assert_eq!(shown.summary, "A phone wants to pair");
+    assert!(
+        shown.body.contains("Nokia5800") && shown.body.contains(number.trim_start_matches('0')),
+        "{shown:?}"
+    );
+    assert!(shown.actions.iter().any(|a| a == "default"), "{shown:?}");
+
+    // A click on it opens the window.
+    assert_eq!(visible_windows(), 0);
+    notifications::click(&bus, shown.id).await;
+    until("the click opened no window", || visible_windows() == 1).await;
     let _ = call(data.path(), reqwest::Method::POST, "/v1/quit").await;
     until("Quit left the window open", || visible_windows() == 0).await;
 }
