@@ -84,8 +84,8 @@ fn display() -> bool {
     true
 }
 
-/// The tray process, hidden, on the demo world; `home` is its HOME.
-fn start_tray(home: &Path, data: &Path) -> Proc {
+/// The tray process, hidden, on the demo world; `home` is its HOME; `env`: more variables.
+fn start_tray(home: &Path, data: &Path, env: &[(&str, &str)]) -> Proc {
     Proc(
         Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
             .args([
@@ -98,10 +98,26 @@ fn start_tray(home: &Path, data: &Path) -> Proc {
             .arg(data)
             .env("HOME", home)
             .env_remove("XDG_CONFIG_HOME")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .expect("start mpgram-home"),
     )
+}
+
+/// The instance URL once the tray serves.
+async fn serving_url(data: &Path) -> String {
+    until("no control.json", || control(data).is_some()).await;
+    let start = Instant::now();
+    loop {
+        let s = call(data, reqwest::Method::GET, "/v1/status").await;
+        if s["state"] == "serving" {
+            return s["url"].as_str().expect("url").to_owned();
+        }
+        assert!(start.elapsed() < STEP, "not serving: {s}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
@@ -111,15 +127,8 @@ async fn quit_answers_an_open_long_poll_and_removes_the_control_file() {
     }
     let home = tempfile::tempdir().expect("home");
     let data = tempfile::tempdir().expect("data");
-    let mut app = start_tray(home.path(), data.path());
-    until("no control.json", || control(data.path()).is_some()).await;
-    let url = loop {
-        let s = call(data.path(), reqwest::Method::GET, "/v1/status").await;
-        if s["state"] == "serving" {
-            break s["url"].as_str().expect("url").to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let mut app = start_tray(home.path(), data.path(), &[]);
+    let url = serving_url(data.path()).await;
     // A phone with an "Import session" code opens a 60 s long poll.
     let code = call(
         data.path(),
@@ -255,23 +264,7 @@ async fn without_a_tray_the_window_opens_at_start_and_a_second_launch_reopens_it
     }
     let home = tempfile::tempdir().expect("home");
     let data = tempfile::tempdir().expect("data");
-    let app = Proc(
-        Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
-            .args([
-                "--demo",
-                "--hidden",
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(data.path())
-            .env("HOME", home.path())
-            .env("MPGRAM_NO_TRAY", "1")
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start mpgram-home"),
-    );
+    let app = start_tray(home.path(), data.path(), &[("MPGRAM_NO_TRAY", "1")]);
     // No tray to click: `--hidden` is overruled, the window comes up.
     until("no window at start without a tray", || {
         visible_windows() == 1
@@ -423,30 +416,8 @@ async fn a_phone_waiting_for_allow_raises_a_notification_whose_click_opens_the_w
         br#"{"ask_before_pairing": true}"#,
     )
     .expect("settings");
-    let _app = Proc(
-        Command::new(env!("CARGO_BIN_EXE_mpgram-home"))
-            .args([
-                "--demo",
-                "--hidden",
-                "--listen",
-                "127.0.0.1:0",
-                "--data-dir",
-            ])
-            .arg(data.path())
-            .env("HOME", home.path())
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start mpgram-home"),
-    );
-    until("no control.json", || control(data.path()).is_some()).await;
-    let url = loop {
-        let s = call(data.path(), reqwest::Method::GET, "/v1/status").await;
-        if s["state"] == "serving" {
-            break s["url"].as_str().expect("url").to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let _app = start_tray(home.path(), data.path(), &[]);
+    let url = serving_url(data.path()).await;
     // `mpgram pair`-style opening without a screen: the phone then waits for Allow.
     let pairing = call(data.path(), reqwest::Method::POST, "/v1/pairing/open").await;
     let code = pairing["user_code"].as_str().expect("user code").to_owned();
