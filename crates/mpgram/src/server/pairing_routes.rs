@@ -459,17 +459,29 @@ fn reason(e: &TelegramError) -> String {
         .map_or_else(|| e.to_string(), |(_, name)| name)
 }
 
-/// A login step against Telegram, bounded like every other Telegram call of the server.
+/// A login step against Telegram, bounded like every other Telegram call of the server: `Err` is
+/// the answer when Telegram took too long; Telegram's own errors are left to the caller.
+async fn timed<T>(
+    state: &AppState,
+    f: impl std::future::Future<Output = Result<T, TelegramError>>,
+) -> Result<Result<T, TelegramError>, Answer> {
+    tokio::time::timeout(state.config().telegram_timeout, f)
+        .await
+        .map_err(|_| {
+            Answer::Error(ApiError::Unavailable(
+                "Telegram did not answer in time. Try again.".into(),
+            ))
+        })
+}
+
+/// [`timed`], with Telegram's errors answered by name.
 async fn bounded<T>(
     state: &AppState,
     f: impl std::future::Future<Output = Result<T, TelegramError>>,
 ) -> Result<T, Answer> {
-    match tokio::time::timeout(state.config().telegram_timeout, f).await {
-        Ok(r) => r.map_err(|e| Answer::Error(ApiError::Message(reason(&e)))),
-        Err(_) => Err(Answer::Error(ApiError::Unavailable(
-            "Telegram did not answer in time. Try again.".into(),
-        ))),
-    }
+    timed(state, f)
+        .await?
+        .map_err(|e| Answer::Error(ApiError::Message(reason(&e))))
 }
 
 /// The login API for phones logging their own account in (`methods-core.md` §1.4, §1.7–1.10,
@@ -665,7 +677,7 @@ async fn complete_phone_login(
                 .with("phone_code_hash", Value::Null),
         )
     };
-    match tokio::time::timeout(state.config().telegram_timeout, guest.login.sign_in(code)).await {
+    match timed(state, guest.login.sign_in(code)).await {
         Ok(Ok(LoginState::SignedIn { .. })) => {
             p.guests.serve(guest.id, state.config());
             null_hash(Value::from(1))
@@ -684,9 +696,7 @@ async fn complete_phone_login(
             Answer::Json(Object::new().with("res", "auth_restart"))
         }
         Ok(Err(e)) => Answer::Error(ApiError::Message(reason(&e))),
-        Err(_) => Answer::Error(ApiError::Unavailable(
-            "Telegram did not answer in time. Try again.".into(),
-        )),
+        Err(too_slow) => too_slow,
     }
 }
 
@@ -703,12 +713,7 @@ async fn complete_2fa_login(
     if guest.router().is_some() || guest.login.awaiting() != Awaiting::Password {
         return Answer::Error(ApiError::Message(NOT_WAITING_PASSWORD.into()));
     }
-    match tokio::time::timeout(
-        state.config().telegram_timeout,
-        guest.login.check_password(password),
-    )
-    .await
-    {
+    match timed(state, guest.login.check_password(password)).await {
         Ok(Ok(LoginState::SignedIn { .. })) => {
             p.guests.serve(guest.id, state.config());
             Answer::Json(Object::new().with("res", 1))
@@ -718,9 +723,7 @@ async fn complete_2fa_login(
             Answer::Json(Object::new().with("res", "password_hash_invalid"))
         }
         Ok(Err(e)) => Answer::Error(ApiError::Message(reason(&e))),
-        Err(_) => Answer::Error(ApiError::Unavailable(
-            "Telegram did not answer in time. Try again.".into(),
-        )),
+        Err(too_slow) => too_slow,
     }
 }
 
