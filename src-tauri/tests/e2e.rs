@@ -7,6 +7,7 @@
 //! `MPGRAM_SKIP_GUI_TESTS=1` to skip them on purpose). Screenshots of every screen go to
 //! `$MPGRAM_SCREENSHOT_DIR` (default `$CARGO_TARGET_DIR/screenshots`).
 
+use mpgram_tests::strict::{error_message, res_is_one, string_field as s};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -348,20 +349,6 @@ impl Phone {
     async fn poll(&self, ticket: &str) -> Json {
         self.api("v=12&method=qrLogin", Some(ticket)).await.1
     }
-}
-
-fn s(j: &Json, key: &str) -> String {
-    j.get_string(key)
-        .unwrap_or_else(|e| panic!("{key}: {e}"))
-        .unwrap_or_else(|| panic!("{key} is null"))
-}
-
-fn res_is_one(j: &Json) -> bool {
-    j.get_string("res").ok().flatten().as_deref() == Some("1")
-}
-
-fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -146,6 +146,23 @@ pub fn parse(body: &[u8], unicode: bool) -> Result<Json, StrictError> {
 }
 
 /// Parses an answer and panics with a readable message if the client would choke on it.
+/// `error.message` of an MPGram error object.
+pub fn error_message(j: &Json) -> Option<String> {
+    j.get("error")?.get_string("message").ok().flatten()
+}
+
+/// `"1".equals(getString("res"))`: the client accepts the number 1 or the string "1".
+pub fn res_is_one(j: &Json) -> bool {
+    j.get_string("res").ok().flatten().as_deref() == Some("1")
+}
+
+/// A string field the test needs, read as the client reads it; panics naming the key otherwise.
+pub fn string_field(j: &Json, key: &str) -> String {
+    j.get_string(key)
+        .unwrap_or_else(|e| panic!("{key}: {e}"))
+        .unwrap_or_else(|| panic!("{key} is null"))
+}
+
 pub fn assert_client_ok(body: &[u8], unicode: bool) -> Json {
     match parse(body, unicode) {
         Ok(v) => v,

@@ -6,6 +6,7 @@
 //! fakegram (the demo world), the phone's own account on a second one (`guest_world`). Every JSON
 //! answer goes through the strict J2ME parser.
 
+use mpgram_tests::strict::{error_message, res_is_one, string_field as s};
 use std::sync::{Arc, Mutex};
 
 use fakegram::{demo_world, guest_world, AuthKey, FakeDc, GUEST_ID};
@@ -164,21 +165,6 @@ impl Server {
             .map(|k| self.guest_dc.key_authorized(k))
             .collect()
     }
-}
-
-fn s(j: &Json, key: &str) -> String {
-    j.get_string(key)
-        .unwrap_or_else(|e| panic!("{key}: {e}"))
-        .unwrap_or_else(|| panic!("{key} is null"))
-}
-
-fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
-}
-
-/// `"1".equals(getString("res"))`: the client accepts the number 1 or the string "1".
-fn res_is_one(j: &Json) -> bool {
-    j.get_string("res").ok().flatten().as_deref() == Some("1")
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! captcha_key` (the user code typed into the 4–20 character captcha box) → `qrcode.php` →
 //! `qrLogin` → `me`/`getDialogs`. Every JSON answer goes through the strict J2ME parser.
 
+use mpgram_tests::strict::{error_message, res_is_one, string_field as s};
 use std::net::{IpAddr, Ipv4Addr};
 
 use fakegram::{demo_world, FakeDc};
@@ -182,21 +183,6 @@ async fn answer(resp: reqwest::Response) -> Answer {
         headers,
         json,
     }
-}
-
-fn s(j: &Json, key: &str) -> String {
-    j.get_string(key)
-        .unwrap_or_else(|e| panic!("{key}: {e}"))
-        .unwrap_or_else(|| panic!("{key} is null"))
-}
-
-fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
-}
-
-/// `"1".equals(getString("res"))`: the client accepts the number 1 or the string "1".
-fn res_is_one(j: &Json) -> bool {
-    j.get_string("res").ok().flatten().as_deref() == Some("1")
 }
 
 #[tokio::test]

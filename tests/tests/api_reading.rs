@@ -11,6 +11,7 @@
 
 use fakegram::FakeDc;
 use mpgram::server::ServerConfig;
+use mpgram_tests::strict::error_message;
 use mpgram_tests::strict::{self, Json};
 
 const ME: &str = "100000001";
@@ -78,10 +79,6 @@ impl Server {
             .filter(|m| !m.starts_with("updates."))
             .collect()
     }
-}
-
-fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
 }
 
 fn text(j: Option<&Json>) -> Option<&str> {

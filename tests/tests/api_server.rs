@@ -4,6 +4,7 @@
 // A failed unwrap is a failed test here, with the panic message pointing at the line.
 #![allow(clippy::unwrap_used)]
 
+use mpgram_tests::strict::error_message;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,10 +103,6 @@ async fn answer(resp: reqwest::Response) -> Answer {
         body,
         json,
     }
-}
-
-fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
 }
 
 fn arr<'a>(j: &'a Json, key: &str) -> &'a [Json] {

@@ -4,6 +4,9 @@
 //! → `qrcode.php` → `qrLogin` polls).
 #![allow(dead_code)]
 
+// Not every test file that includes this module uses each of them.
+#[allow(unused_imports)]
+pub use mpgram_tests::strict::{error_message, res_is_one, string_field as s};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -295,19 +298,4 @@ impl Phone {
     pub fn poll(&self, ticket: &str) -> Answer {
         self.api("v=12&method=qrLogin", Some(ticket))
     }
-}
-
-pub fn s(j: &Json, key: &str) -> String {
-    j.get_string(key)
-        .unwrap_or_else(|e| panic!("{key}: {e}"))
-        .unwrap_or_else(|| panic!("{key} is null"))
-}
-
-/// `"1".equals(getString("res"))`.
-pub fn res_is_one(j: &Json) -> bool {
-    j.get_string("res").ok().flatten().as_deref() == Some("1")
-}
-
-pub fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
 }

@@ -6,6 +6,7 @@
 
 use fakegram::{FakeDc, MsgRec, Peer};
 use mpgram::server::ServerConfig;
+pub use mpgram_tests::strict::error_message;
 use mpgram_tests::strict::{self, Json};
 
 pub const ALEX: i64 = 100_000_003;
@@ -136,10 +137,6 @@ pub async fn answer(resp: reqwest::Response) -> Answer {
         status,
         json: strict::assert_client_ok(&body[start..], false),
     }
-}
-
-pub fn error_message(j: &Json) -> Option<String> {
-    j.get("error")?.get_string("message").ok().flatten()
 }
 
 /// `{"res":"1"}`: the string, not the number (§1.10).
