@@ -7,12 +7,14 @@ PACKAGES=(
   build-essential pkg-config cmake            # C parts of crates (libopus via cmake)
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev   # the Tauri window and tray
   libssl-dev libdbus-1-dev                    # keyring (Secret Service over D-Bus)
+  xdg-utils                                   # xdg-open: links and the data folder from the window
 )
 if [ "${1:-}" = "--test" ]; then
   PACKAGES+=(
     xvfb xauth xdotool x11-utils imagemagick   # a real window under a virtual X server, screenshots
     dbus-daemon gnome-keyring libsecret-tools  # a real, unlocked Secret Service
     webkit2gtk-driver                          # WebDriver for the window tests
+    procps                                     # pgrep/kill: the tray tests find the window process
   )
 fi
 
