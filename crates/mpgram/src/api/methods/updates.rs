@@ -618,8 +618,10 @@ async fn poll(
     Bytes::from(res(Value::Array(out)).to_vec(enc))
 }
 
-/// `getLastUpdate` (§4, §8.6): the newest queued update (or the exact message of `peer`+`id`),
-/// always an object with an integer `update_id`.
+/// `getLastUpdate` (§4, §8.6): `{"res": envelope}` with the newest queued update (or the exact
+/// message of `peer`+`id`), always an object with an integer `update_id`: the client reads
+/// `.getObject("res")` with no default (`client-j2me.md` §9.2), so the reference's
+/// `{"res":false}` on an empty queue is not copied.
 pub async fn get_last_update(call: &Call<'_>) -> Result<Object, ApiError> {
     call.auth()?;
     let hub = hub(call);
@@ -637,19 +639,19 @@ pub async fn get_last_update(call: &Call<'_>) -> Result<Object, ApiError> {
             if let Some((p, Some(mid))) = update_peer(&e.update, self_id) {
                 if p == peer && i64::from(mid) == id {
                     if let Some(env) = envelope(e, &cx) {
-                        return Ok(env.with("exact", true));
+                        return Ok(res(env.with("exact", true)));
                     }
                 }
             }
         }
     }
-    match all.first().and_then(|e| envelope(e, &cx)) {
-        Some(env) => Ok(env),
+    Ok(res(match all.first().and_then(|e| envelope(e, &cx)) {
+        Some(env) => env,
         // Nothing queued: the last assigned id, exact, so the next poll starts right after it.
-        None => Ok(Object::new()
+        None => Object::new()
             .with("update_id", i64::from(hub.last_id()))
-            .with("exact", true)),
-    }
+            .with("exact", true),
+    }))
 }
 
 /// `cancelUpdates` (§8.7): ends the device's open polls.
