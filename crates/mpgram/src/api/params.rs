@@ -35,12 +35,115 @@ pub struct RequestInput<'a> {
 }
 
 /// A multipart part with a file name, named `file` (the only upload the send methods read).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct UploadedFile {
     /// The client's file name (raw UTF-8 on J2ME), decoded leniently.
     pub file_name: String,
     pub content_type: Option<String>,
-    pub data: Bytes,
+    pub data: FileData,
+}
+
+/// An upload's bytes: in memory (parsed from a body already read), or in an unnamed temporary
+/// file (streamed from the socket, so a 20 MiB upload does not sit in memory).
+#[derive(Debug, Clone)]
+pub enum FileData {
+    Memory(Bytes),
+    Disk {
+        file: std::sync::Arc<std::fs::File>,
+        len: u64,
+        /// The first bytes, for content sniffing.
+        head: Bytes,
+    },
+}
+
+/// How many leading bytes [`FileData::head`] keeps (enough for every magic number `infer` knows).
+pub const FILE_HEAD: usize = 8192;
+
+impl FileData {
+    pub fn len(&self) -> u64 {
+        match self {
+            Self::Memory(b) => b.len() as u64,
+            Self::Disk { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first bytes (up to [`FILE_HEAD`]).
+    pub fn head(&self) -> &[u8] {
+        match self {
+            Self::Memory(b) => &b[..b.len().min(FILE_HEAD)],
+            Self::Disk { head, .. } => head,
+        }
+    }
+
+    /// All the bytes in memory (voice conversion reads the whole recording).
+    pub async fn to_bytes(&self) -> std::io::Result<Bytes> {
+        match self {
+            Self::Memory(b) => Ok(b.clone()),
+            Self::Disk { file, len, .. } => {
+                let file = std::sync::Arc::clone(file);
+                let len = usize::try_from(*len).unwrap_or(usize::MAX);
+                tokio::task::spawn_blocking(move || read_at(&file, 0, len).map(Bytes::from))
+                    .await
+                    .map_err(std::io::Error::other)?
+            }
+        }
+    }
+
+    /// A reader from the first byte.
+    pub async fn reader(&self) -> std::io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
+        match self {
+            Self::Memory(b) => Ok(Box::new(std::io::Cursor::new(b.clone()))),
+            Self::Disk { file, .. } => {
+                // The file is read on the blocking pool and handed over through a small pipe,
+                // so at most a piece or two of it are in memory at a time.
+                const PIECE: usize = 128 * 1024;
+                let (reader, mut writer) = tokio::io::duplex(PIECE);
+                let file = std::sync::Arc::clone(file);
+                tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt as _;
+                    let mut offset = 0u64;
+                    loop {
+                        let f = std::sync::Arc::clone(&file);
+                        let piece =
+                            tokio::task::spawn_blocking(move || read_at(&f, offset, PIECE)).await;
+                        let Ok(Ok(piece)) = piece else { break };
+                        if piece.is_empty() || writer.write_all(&piece).await.is_err() {
+                            break;
+                        }
+                        offset += piece.len() as u64;
+                    }
+                });
+                Ok(Box::new(reader))
+            }
+        }
+    }
+}
+
+/// Up to `len` bytes of `file` from `offset` (positioned reads: the file's cursor is not used).
+fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0; len];
+    let mut filled = 0;
+    while filled < len {
+        #[cfg(unix)]
+        let n =
+            std::os::unix::fs::FileExt::read_at(file, &mut buf[filled..], offset + filled as u64)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(
+            file,
+            &mut buf[filled..],
+            offset + filled as u64,
+        )?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    buf.truncate(filled);
+    Ok(buf)
 }
 
 /// The merged parameter table (`PARAMS` of the reference).
@@ -73,35 +176,42 @@ impl Params {
     }
 
     fn parse_inner(input: &RequestInput<'_>, shared: Option<&Bytes>) -> Self {
-        let mut params = Params::default();
-        for (k, v) in parse_urlencoded(input.query.as_bytes()) {
-            params.any_request_param = true;
-            params.values.insert(k, v);
-        }
-        if !input.body.is_empty() {
+        let (fields, file) = if input.body.is_empty() {
+            (Vec::new(), None)
+        } else {
             match body_kind(input.content_type) {
-                BodyKind::UrlEncoded => {
-                    for (k, v) in parse_urlencoded(input.body) {
-                        params.any_request_param = true;
-                        params.values.insert(k, v);
-                    }
-                }
+                BodyKind::UrlEncoded => (parse_urlencoded(input.body), None),
                 BodyKind::Multipart(boundary) => {
                     let body = shared
                         .filter(|b| b.len() == input.body.len())
                         .cloned()
                         .unwrap_or_else(|| Bytes::copy_from_slice(input.body));
-                    let (fields, file) = parse_multipart(boundary, body);
-                    for (k, v) in fields {
-                        params.any_request_param = true;
-                        params.values.insert(k, v);
-                    }
-                    params.file = file;
+                    parse_multipart(boundary, body)
                 }
-                BodyKind::Other => {}
+                BodyKind::Other => (Vec::new(), None),
             }
+        };
+        Self::assemble(input.query, fields, file, input.cookie)
+    }
+
+    /// The table from a body parsed elsewhere (a streamed multipart upload): query, then body
+    /// fields replacing same-named query ones, then the `user` cookie replacing any `user`.
+    pub fn assemble(
+        query: &str,
+        body_fields: Vec<(String, String)>,
+        file: Option<UploadedFile>,
+        cookie: Option<&str>,
+    ) -> Self {
+        let mut params = Params::default();
+        for (k, v) in parse_urlencoded(query.as_bytes())
+            .into_iter()
+            .chain(body_fields)
+        {
+            params.any_request_param = true;
+            params.values.insert(k, v);
         }
-        if let Some(user) = input.cookie.and_then(|c| cookie_value(c, "user")) {
+        params.file = file;
+        if let Some(user) = cookie.and_then(|c| cookie_value(c, "user")) {
             params.values.insert("user".to_owned(), user);
         }
         params
@@ -215,6 +325,14 @@ impl Params {
             unicode: unicode_header_present || self.is_set("utf"),
             pretty: self.is_set("pretty"),
         }
+    }
+}
+
+/// Whether a body of this content type is multipart (and its boundary).
+pub fn multipart_boundary(content_type: Option<&str>) -> Option<String> {
+    match body_kind(content_type) {
+        BodyKind::Multipart(b) => Some(b),
+        _ => None,
     }
 }
 
@@ -355,7 +473,7 @@ fn parse_multipart(boundary: String, body: Bytes) -> (Vec<(String, String)>, Opt
                     file = Some(UploadedFile {
                         file_name,
                         content_type,
-                        data,
+                        data: FileData::Memory(data),
                     });
                 }
                 Some(_) => {}
@@ -546,7 +664,7 @@ mod tests {
         assert_eq!(p.get("method"), Some("sendMedia"));
         let f = p.file().expect("file part");
         assert_eq!(f.file_name, "фото.jpg");
-        assert_eq!(&f.data[..], b"\x01\x02\x03");
+        assert_eq!(f.data.head(), b"\x01\x02\x03");
         assert_eq!(f.content_type, None);
     }
 

@@ -653,6 +653,13 @@ impl Pairing {
 
     /// Every request that carries a token (`X-mpgram-user`, or `user=` on media URLs).
     /// A live import code typed into "Import session" becomes the device's token here, once.
+    /// Whether `token` belongs to a paired device, without recording anything (no last-seen,
+    /// no throttling): the server asks before reading a body, to know how much to read.
+    pub fn is_device(&self, token: &str) -> bool {
+        is_well_formed(token)
+            && tokens::find(token, &self.lock().devices, |d| &d.token_hash).is_some()
+    }
+
     pub fn authenticate(&self, ip: IpAddr, token: &str, info: &DeviceInfo) -> Auth {
         let unix = self.clock.unix_secs();
         self.mutate(|s, now| Self::authenticate_locked(s, now, unix, ip, token, info))

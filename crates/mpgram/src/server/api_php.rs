@@ -12,6 +12,10 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use super::body::{
+    read_params as read_body_params, BodyError, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE,
+    ANONYMOUS_BODY_LIMIT,
+};
 use super::pairing_routes::DeviceAuth;
 use super::AppState;
 use crate::api::auth::{api_token, check_instance_password, require_token};
@@ -101,26 +105,31 @@ async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
     if parts.method == Method::HEAD || parts.method == Method::OPTIONS {
         return Response::new(Body::empty());
     }
-    // PHP parses only POST bodies.
-    let body = match read_body(&state, &parts.method, body).await {
-        Ok(b) => b,
-        Err(resp) => return *resp,
-    };
     let h = &parts.headers;
-    // The pairing middleware already parsed this request: reuse that (an upload is parsed once).
-    let params = match parts.extensions.get::<ParsedParams>() {
-        Some(p) => std::sync::Arc::clone(&p.0),
-        None => std::sync::Arc::new(Params::parse_shared(
-            &RequestInput {
-                query: parts.uri.query().unwrap_or(""),
-                content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-                body: &body,
-                cookie: header_str(h, header::COOKIE.as_str()),
-            },
-            &body,
-        )),
+    // The pairing middleware already read this request: reuse that (an upload is read once).
+    let params = if let Some(p) = parts.extensions.get::<ParsedParams>() {
+        std::sync::Arc::clone(&p.0)
+    } else {
+        let head = Head {
+            query: parts.uri.query().unwrap_or(""),
+            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+            cookie: header_str(h, header::COOKIE.as_str()),
+            is_post: parts.method == Method::POST,
+        };
+        let early = Params::parse(&RequestInput {
+            query: head.query,
+            cookie: head.cookie,
+            ..RequestInput::default()
+        });
+        let known = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), &early))
+            .ok()
+            .and_then(|t| state.devices().check(t))
+            .is_some();
+        match read_params(&state, head, body, known).await {
+            Ok(p) => std::sync::Arc::new(p),
+            Err(resp) => return *resp,
+        }
     };
-    drop(body);
     let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
     let auth = parts.extensions.get::<DeviceAuth>().copied();
     match pipeline(&state, h, &params, auth).await {
@@ -197,23 +206,41 @@ async fn pipeline(
     methods::dispatch(method, &call).await
 }
 
-/// The request body as PHP sees it: POST bodies only, bounded by the configured size.
-pub(super) async fn read_body(
+/// The request's parameters, its POST body read within the bounds for a caller that is `known`
+/// (a paired device's token arrived before the body) or not (`body.rs`). `Err` is the answer.
+pub(super) async fn read_params(
     state: &AppState,
-    method: &Method,
+    head: Head<'_>,
     body: Body,
-) -> Result<bytes::Bytes, Box<Response<Body>>> {
-    if method != Method::POST {
-        return Ok(bytes::Bytes::new());
-    }
-    axum::body::to_bytes(body, state.config().max_body)
-        .await
-        .map_err(|_| {
-            Box::new(error_response(
-                // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.
-                &ApiError::Message("File is too large".into()),
-                Encoding::ASCII,
-                state.config().features,
-            ))
-        })
+    known: bool,
+) -> Result<Params, Box<Response<Body>>> {
+    let config = state.config();
+    let limits = BodyLimits {
+        max: if known {
+            config.max_body
+        } else {
+            ANONYMOUS_BODY_LIMIT
+        },
+        idle: config.body_idle_timeout,
+        deadline: (!known).then(|| tokio::time::Instant::now() + ANONYMOUS_BODY_DEADLINE),
+    };
+    read_body_params(head, body, limits).await.map_err(|e| {
+        let answer = match e {
+            // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.
+            BodyError::TooLarge if known => ApiError::Message("File is too large".into()),
+            // Without a token we know, only the small requests of pairing are read.
+            BodyError::TooLarge => ApiError::InvalidAuthorization,
+            // PHP's upload error codes (`methods-more.md` §4): 3 partial, 7 cannot write.
+            BodyError::CutShort => ApiError::Message("File error: 3".into()),
+            BodyError::TempFile(kind) => {
+                tracing::warn!("cannot keep an upload in a temporary file: {kind:?}");
+                ApiError::Message("File error: 7".into())
+            }
+        };
+        let mut r = error_response(&answer, Encoding::ASCII, config.features);
+        // The rest of the body was not read: the connection cannot carry another request.
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        Box::new(r)
+    })
 }

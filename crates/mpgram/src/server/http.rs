@@ -10,6 +10,8 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -21,6 +23,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt as _;
 
 use crate::api::headers as h;
@@ -70,6 +73,88 @@ async fn header_case_template() -> Extensions {
     ext
 }
 
+/// How many connections may be open at once: shared by every listener of a process, so that
+/// phones (and whoever else is on the LAN) can never use up the process's file descriptors.
+#[derive(Debug, Clone)]
+pub struct ConnectionSlots(Arc<SlotsInner>);
+
+#[derive(Debug)]
+struct SlotsInner {
+    slots: Arc<Semaphore>,
+    max: usize,
+    /// Whether the "too many connections" line was logged for the current episode.
+    full: AtomicBool,
+}
+
+/// Descriptors kept free for everything else the process opens (Telegram, the vault, files).
+const RESERVED_FDS: u64 = 128;
+/// Upper bound on connections (1,000 open long polls must fit, `design.md`).
+const MAX_CONNECTIONS: u64 = 4096;
+
+impl ConnectionSlots {
+    pub fn new(max: usize) -> Self {
+        let max = max.max(1);
+        Self(Arc::new(SlotsInner {
+            slots: Arc::new(Semaphore::new(max)),
+            max,
+            full: AtomicBool::new(false),
+        }))
+    }
+
+    /// The process's slots: the first call raises the soft open-files limit to the hard one
+    /// (the usual soft limit, 1,024, is a few hundred phones) and sizes the cap from it.
+    pub fn for_process() -> Self {
+        static SLOTS: OnceLock<ConnectionSlots> = OnceLock::new();
+        SLOTS
+            .get_or_init(|| {
+                let fds = raise_fd_limit();
+                let usable = fds.saturating_sub(RESERVED_FDS) / 2;
+                Self::new(usable.clamp(16, MAX_CONNECTIONS) as usize)
+            })
+            .clone()
+    }
+
+    pub fn max(&self) -> usize {
+        self.0.max
+    }
+
+    /// A slot for one connection; waits while all are taken (the kernel's backlog holds new
+    /// connections meanwhile), saying so in the log once per episode.
+    async fn take(&self) -> Option<OwnedSemaphorePermit> {
+        if let Ok(p) = Arc::clone(&self.0.slots).try_acquire_owned() {
+            self.0.full.store(false, Ordering::Relaxed);
+            return Some(p);
+        }
+        if !self.0.full.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "{} connections are open, the most this server takes at once; new ones wait \
+                 until others close",
+                self.0.max
+            );
+        }
+        Arc::clone(&self.0.slots).acquire_owned().await.ok()
+    }
+}
+
+/// Raises the soft open-files limit to the hard limit; returns the soft limit in force.
+fn raise_fd_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::debug!("open-files limit unchanged: {e}");
+                rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Windows has no per-process descriptor limit of this kind.
+        8192
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then lets open requests finish
 /// (bounded). The caller binds the socket and owns the stop signal.
 pub async fn run(
@@ -77,10 +162,24 @@ pub async fn run(
     router: Router,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    run_with_slots(listener, router, shutdown, ConnectionSlots::for_process()).await
+}
+
+/// [`run`] with its own connection cap.
+pub async fn run_with_slots(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+    slots: ConnectionSlots,
+) -> std::io::Result<()> {
     let template = header_case_template().await;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            p = slots.take() => p,
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -127,6 +226,7 @@ pub async fn run(
             if let Err(e) = conn.await {
                 tracing::debug!("connection ended: {e}");
             }
+            drop(permit);
         });
     }
     drop(listener);

@@ -6,12 +6,14 @@
 //! HTTP/1.1 keep-alive and the exact response header spellings old phones need.
 
 pub mod api_php;
+pub mod body;
 pub mod devices;
 pub mod guests;
 pub mod http;
 pub mod listen;
 pub mod media_routes;
 pub mod pairing_routes;
+pub mod qrcode;
 pub mod updates_queue;
 
 use std::path::PathBuf;
@@ -38,8 +40,12 @@ pub struct ServerConfig {
     pub features: ServerFeatures,
     /// How long one Telegram call may take before the phone gets a 503.
     pub telegram_timeout: Duration,
-    /// Largest request body read (uploads are at most 20 MiB plus multipart framing).
+    /// Largest request body read from a paired device (uploads are at most 20 MiB plus
+    /// multipart framing); callers without a known token get [`body::ANONYMOUS_BODY_LIMIT`].
     pub max_body: usize,
+    /// Longest pause while a body arrives before the request is answered `File error: 3`
+    /// and the connection closed.
+    pub body_idle_timeout: Duration,
     /// Where converted media are cached (size-capped); `None` = a folder in the temp dir.
     pub media_cache_dir: Option<PathBuf>,
 }
@@ -55,6 +61,7 @@ impl Default for ServerConfig {
             },
             telegram_timeout: Duration::from_secs(25),
             max_body: 21 * 1024 * 1024,
+            body_idle_timeout: Duration::from_secs(30),
             media_cache_dir: None,
         }
     }

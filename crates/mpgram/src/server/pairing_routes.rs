@@ -16,7 +16,6 @@
 //!   ([`DeviceAuth`]), which keeps the reference's order of checks (401 only from the method's
 //!   "auth" step, only for an unknown or revoked token).
 
-use std::io::Cursor;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::body::Body;
@@ -24,8 +23,6 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use axum::middleware::Next;
 use axum::Router;
-use base64::Engine as _;
-use thiserror::Error;
 
 use super::api_php::{error_response, json_response};
 use super::guests::{ClientInfo, Guest, Guests};
@@ -63,6 +60,8 @@ pub struct PairingHttp {
     /// This machine's addresses (filled by [`PairingHttp::new`]; the address a connection
     /// arrived on is accepted too).
     pub local_ips: Vec<IpAddr>,
+    /// `qrcode.php`: bounded, cached, rendered off the async workers.
+    pub qr: super::qrcode::QrPictures,
 }
 
 impl PairingHttp {
@@ -76,6 +75,7 @@ impl PairingHttp {
             guests: Guests::default(),
             host_names: Vec::new(),
             local_ips,
+            qr: super::qrcode::QrPictures::default(),
         }
     }
 }
@@ -91,14 +91,6 @@ pub struct ConnAddrs {
 /// the middleware; read by the `api.php` pipeline's auth step.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DeviceAuth(pub Option<DeviceId>);
-
-#[derive(Debug, Error)]
-enum QrError {
-    #[error("the text does not fit in a QR code")]
-    TooLong,
-    #[error("PNG encoding failed: {0}")]
-    Png(String),
-}
 
 /// Puts the pairing middleware in front of `router`.
 pub(super) fn wrap(router: Router, state: AppState) -> Router {
@@ -129,7 +121,10 @@ async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> 
     }
     let path = req.uri().path().to_owned();
     if path == "/qrcode.php" || path.ends_with("/qrcode.php") {
-        return qrcode(p, req.uri().query().unwrap_or(""));
+        return p
+            .qr
+            .serve(&p.pairing, req.uri().query().unwrap_or(""))
+            .await;
     }
     if path == "/pair" || path.ends_with("/pair") {
         let params = Params::parse(&RequestInput {
@@ -244,20 +239,37 @@ async fn api(
 ) -> Response<Body> {
     let features = state.config().features;
     let (mut parts, body) = req.into_parts();
-    let body = match super::api_php::read_body(state, &parts.method, body).await {
-        Ok(b) => b,
-        Err(resp) => return *resp,
+    // Who asks, from what arrived before the body: a known token may send an upload, anyone
+    // else a few KiB (`body.rs`). The full check (last seen, throttling) comes below.
+    let head = super::body::Head {
+        query: parts.uri.query().unwrap_or(""),
+        content_type: header_str(&parts.headers, header::CONTENT_TYPE.as_str()),
+        cookie: header_str(&parts.headers, header::COOKIE.as_str()),
+        is_post: parts.method == axum::http::Method::POST,
+    };
+    let early = Params::parse(&RequestInput {
+        query: head.query,
+        cookie: head.cookie,
+        ..RequestInput::default()
+    });
+    let early_token = api_token(header_str(&parts.headers, headers::X_MPGRAM_USER), &early)
+        .filter(|t| !t.is_empty());
+    let known = early_token.is_some_and(|t| p.pairing.is_device(t) || p.guests.find(t).is_some());
+    let params = match super::api_php::read_params(state, head, body, known).await {
+        Ok(params) => params,
+        Err(e) => {
+            if let (Some(t), false) = (early_token, known) {
+                // A wrong token with a big body still counts as a wrong guess.
+                if let Auth::Throttled(t) =
+                    p.pairing.authenticate(ip, t, &device_info(&parts.headers))
+                {
+                    return throttled(&t, Encoding::ASCII, features);
+                }
+            }
+            return *e;
+        }
     };
     let h = &parts.headers;
-    let params = Params::parse_shared(
-        &RequestInput {
-            query: parts.uri.query().unwrap_or(""),
-            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-            body: &body,
-            cookie: header_str(h, header::COOKIE.as_str()),
-        },
-        &body,
-    );
     let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
     let info = device_info(h);
     let token = api_token(header_str(h, headers::X_MPGRAM_USER), &params).filter(|t| !t.is_empty());
@@ -280,7 +292,6 @@ async fn api(
             {
                 GuestCall::Answer(a) => Some(a),
                 GuestCall::Forward(router) => {
-                    drop(body);
                     parts
                         .extensions
                         .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
@@ -322,8 +333,7 @@ async fn api(
         },
     };
     parts.extensions.insert(auth);
-    // api.php reuses these parameters instead of parsing the body (an upload) a second time.
-    drop(body);
+    // api.php reuses these parameters instead of reading the body (an upload) a second time.
     parts
         .extensions
         .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
@@ -830,101 +840,4 @@ fn qr_login(p: &PairingHttp, ip: IpAddr, info: &DeviceInfo, token: Option<&str>)
         ),
         Err(a) => a,
     }
-}
-
-/// `qrcode.php?t=<text>&s=<px per module>`: our status picture for texts we handed out, else the
-/// QR code of the base64-decoded text (`media.md` §6).
-fn qrcode(p: &PairingHttp, query: &str) -> Response<Body> {
-    let params = Params::parse(&RequestInput {
-        query,
-        content_type: None,
-        body: &[],
-        cookie: None,
-    });
-    let Some(t) = params.get("t") else {
-        return plain(StatusCode::BAD_REQUEST, "text/plain", Body::empty());
-    };
-    // The client puts `t` raw into the URL: a `+` arrives as a space.
-    let t = t.replace(' ', "+");
-    let broken = || {
-        plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "image/png",
-            Body::empty(),
-        )
-    };
-    if let Some(picture) = p.pairing.status_picture(&t) {
-        return match picture {
-            Ok(b) => png(b, false),
-            Err(e) => {
-                tracing::warn!("status picture failed: {e}");
-                broken()
-            }
-        };
-    }
-    let scale = params
-        .lenient("s")
-        .filter(|s| *s > 0)
-        .map_or(6, |s| s.clamp(1, 16));
-    match qr_png(&decode_lenient(&t), u32::try_from(scale).unwrap_or(6)) {
-        Ok(b) => png(b, false),
-        Err(e) => {
-            tracing::info!("qrcode.php: {e}");
-            broken()
-        }
-    }
-}
-
-/// Base64 as the reference reads it: characters outside the alphabet skipped, padding optional,
-/// the URL-safe alphabet accepted too.
-pub fn decode_lenient(t: &str) -> Vec<u8> {
-    let clean: String = t
-        .chars()
-        .filter_map(|c| match c {
-            '-' => Some('+'),
-            '_' => Some('/'),
-            c if c.is_ascii_alphanumeric() || c == '+' || c == '/' => Some(c),
-            _ => None,
-        })
-        .collect();
-    let mut clean = clean;
-    if clean.len() % 4 == 1 {
-        // A dangling last character carries no whole byte.
-        clean.pop();
-    }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_allow_trailing_bits(true)
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    engine.decode(clean).unwrap_or_default()
-}
-
-/// A QR code (level L, quiet zone 4 modules, `scale` px per module) as an 8-bit RGB PNG.
-fn qr_png(data: &[u8], scale: u32) -> Result<Vec<u8>, QrError> {
-    let code = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::L)
-        .map_err(|_| QrError::TooLong)?;
-    let modules = u32::try_from(code.width()).map_err(|_| QrError::TooLong)?;
-    let colors = code.to_colors();
-    let side = (modules + 8) * scale;
-    let img = image::RgbImage::from_fn(side, side, |x, y| {
-        let (mx, my) = (x / scale, y / scale);
-        let dark = mx >= 4
-            && my >= 4
-            && mx < modules + 4
-            && my < modules + 4
-            && colors
-                .get(((my - 4) * modules + (mx - 4)) as usize)
-                .is_some_and(|c| *c == qrcode::Color::Dark);
-        if dark {
-            image::Rgb([0, 0, 0])
-        } else {
-            image::Rgb([255, 255, 255])
-        }
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| QrError::Png(e.to_string()))?;
-    Ok(out.into_inner())
 }

@@ -502,7 +502,13 @@ pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
         Some(l) if l >= 1 => usize::try_from(l).unwrap_or(100),
         _ => 100,
     };
-    let delay = call.params.lenient("delay").unwrap_or(0).max(0);
+    // A poll never outlives its timeout, so a longer delay means nothing; clamped because
+    // `Instant + Duration` panics on overflow (`delay=9223372036854775807`).
+    let delay = call
+        .params
+        .lenient("delay")
+        .unwrap_or(0)
+        .clamp(0, TIMEOUT_CAP);
     let filter = Filter::from_call(call);
     let cx = call.model_ctx();
     let enc = call.params.encoding(call.unicode);

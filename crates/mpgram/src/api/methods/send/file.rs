@@ -9,7 +9,7 @@ use tokio::sync::Semaphore;
 
 use super::super::{telegram_error, Call};
 use crate::api::error::ApiError;
-use crate::api::params::UploadedFile;
+use crate::api::params::{FileData, UploadedFile};
 use crate::media::{self, MediaError};
 use crate::telegram::TelegramError;
 
@@ -41,7 +41,7 @@ pub async fn media(
     if file.data.is_empty() {
         return Err(msg("Size error"));
     }
-    if file.data.len() > UPLOAD_LIMIT {
+    if file.data.len() > UPLOAD_LIMIT as u64 {
         return Err(msg("File is too large"));
     }
     let name = base_name(&file.file_name);
@@ -55,8 +55,13 @@ pub async fn media(
         if !media::upload::VOICE_EXTENSIONS.contains(&ext.as_str()) {
             return Err(msg("Unsupported audio format"));
         }
-        let note = convert_voice(file.data.clone(), name.to_owned()).await?;
-        let uploaded = upload(call, &note.ogg, "voice.ogg").await?;
+        let data = file
+            .data
+            .to_bytes()
+            .await
+            .map_err(|e| ApiError::Internal(format!("reading the upload failed: {e}")))?;
+        let note = convert_voice(data, name.to_owned()).await?;
+        let uploaded = upload(call, &FileData::Memory(note.ogg.into()), "voice.ogg").await?;
         return Ok(tl::types::InputMediaUploadedDocument {
             nosound_video: false,
             force_file: false,
@@ -91,7 +96,7 @@ pub async fn media(
         }
         .into());
     }
-    let mime = mime_type(&file.data, &ext);
+    let mime = mime_type(file.data.head(), &ext);
     let uploaded = upload(call, &file.data, "upload").await?;
     Ok(tl::types::InputMediaUploadedDocument {
         nosound_video: false,
@@ -117,7 +122,8 @@ fn base_name(name: &str) -> &str {
     name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
-/// Content first (magic bytes), then the extension, then `application/octet-stream`.
+/// Content first (magic bytes of `data`, the file's first bytes), then the extension, then
+/// `application/octet-stream`.
 pub fn mime_type(data: &[u8], ext: &str) -> String {
     if let Some(kind) = infer::get(data) {
         return kind.mime_type().to_owned();
@@ -155,17 +161,22 @@ async fn convert_voice(
     }
 }
 
-/// Sends the bytes to Telegram in parts; the `inputFile`/`inputFileBig` to reference.
+/// Sends the bytes to Telegram in parts (read from memory or from the upload's temporary file);
+/// the `inputFile`/`inputFileBig` to reference.
 async fn upload(
     call: &Call<'_>,
-    data: &[u8],
+    data: &FileData,
     name: &str,
 ) -> Result<tl::enums::InputFile, ApiError> {
-    let mut reader = std::io::Cursor::new(data);
+    let mut reader = data
+        .reader()
+        .await
+        .map_err(|e| ApiError::Internal(format!("reading the upload failed: {e}")))?;
+    let size = usize::try_from(data.len()).unwrap_or(usize::MAX);
     let work = call
         .account
         .client()
-        .upload_stream(&mut reader, data.len(), name.to_owned());
+        .upload_stream(&mut reader, size, name.to_owned());
     match tokio::time::timeout(UPLOAD_TIMEOUT, work).await {
         Ok(Ok(uploaded)) => Ok(uploaded.raw),
         Ok(Err(e)) => {

@@ -80,15 +80,13 @@ pub async fn send(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError> {
     let peer_ref = call.params.required("peer")?;
     call.auth()?;
     let key = match (call.device, call.params.get("r")) {
-        (Some(device), Some(r)) => Some((device, kind.name().to_owned(), r.to_owned())),
+        (Some(device), Some(r)) => Some(dedupe::Key::new(device, kind.name(), r)),
         _ => None,
     };
     call.state
         .send
         .dedupe
-        .run(key.clone(), || {
-            Box::pin(run(call, kind, peer_ref, key.as_ref()))
-        })
+        .run(key, || Box::pin(run(call, kind, peer_ref, key.as_ref())))
         .await?;
     Ok(res("1"))
 }
