@@ -158,10 +158,10 @@ async fn main() -> anyhow::Result<()> {
         let took = anonymous_body(addr).await.context("anonymous body")?;
         let (_, peak) = rss_kib();
         println!(
-            "unauthenticated 20 MiB body: server peak RSS growth {:.1} MB (idle {:.1} MB; the server took {:.2} MiB of it)",
+            "unauthenticated 20 MiB body: server peak RSS growth {:.1} MB (idle {:.1} MB; {:.2} MiB got into the socket before the server closed it)",
             mb(peak.saturating_sub(base)),
             mb(base),
-            took as f64 / 1048576.0
+            took as f64 / 1_048_576.0
         );
         let (base, _) = rss_kib();
         reset_peak();

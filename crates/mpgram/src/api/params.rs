@@ -93,8 +93,8 @@ impl FileData {
         }
     }
 
-    /// A reader from the first byte.
-    pub async fn reader(&self) -> std::io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
+    /// A reader from the first byte (call within the runtime: a disk file is read by a task).
+    pub fn reader(&self) -> std::io::Result<Box<dyn tokio::io::AsyncRead + Send + Unpin>> {
         match self {
             Self::Memory(b) => Ok(Box::new(std::io::Cursor::new(b.clone()))),
             Self::Disk { file, .. } => {

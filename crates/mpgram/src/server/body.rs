@@ -144,7 +144,9 @@ fn frames(
                     until = until.min(d);
                 }
                 match tokio::time::timeout_at(until, body.frame()).await {
-                    Err(_) | Ok(Some(Err(_))) => return fail(&why, BodyError::CutShort, seen),
+                    Err(_) | Ok(Some(Err(_))) => {
+                        return Some(fail(&why, BodyError::CutShort, seen))
+                    }
                     Ok(None) => return None,
                     Ok(Some(Ok(frame))) => {
                         let Ok(data) = frame.into_data() else {
@@ -152,7 +154,7 @@ fn frames(
                         };
                         seen += data.len();
                         if seen > limits.max {
-                            return fail(&why, BodyError::TooLarge, seen);
+                            return Some(fail(&why, BodyError::TooLarge, seen));
                         }
                         return Some((Ok(data), (body, seen, false)));
                     }
@@ -162,16 +164,14 @@ fn frames(
     })
 }
 
-/// Ends the [`frames`] stream with `e`, recorded in `why`.
-#[allow(clippy::type_complexity)]
-fn fail(
-    why: &Why,
-    e: BodyError,
-    seen: usize,
-) -> Option<(Result<Bytes, std::io::Error>, (Body, usize, bool))> {
+/// The last item of the [`frames`] stream: `e`, recorded in `why`.
+fn fail(why: &Why, e: BodyError, seen: usize) -> (Result<Bytes, std::io::Error>, FramesState) {
     note(why, e);
-    Some((Err(std::io::Error::other(e)), (Body::empty(), seen, true)))
+    (Err(std::io::Error::other(e)), (Body::empty(), seen, true))
 }
+
+/// The [`frames`] stream's state: the body, bytes seen, ended.
+type FramesState = (Body, usize, bool);
 
 async fn collect(
     stream: impl Stream<Item = Result<Bytes, std::io::Error>>,

@@ -25,8 +25,9 @@ pub const MAX_T_CHARS: usize = 1024;
 /// Largest `s` (pixels per module): the spec's clamp. The client sends 4, 6 or 8.
 const MAX_SCALE: i64 = 16;
 const DEFAULT_SCALE: i64 = 6;
-/// Pictures drawn at once (the machine may have two cores; API requests need the rest).
-const RENDERS: usize = 2;
+/// Pictures drawn at once: one, so that on a two-core PC a flood of them leaves a core to the
+/// API.
+const RENDERS: usize = 1;
 /// Pictures remembered.
 const CACHED: usize = 16;
 
@@ -38,6 +39,9 @@ pub enum QrError {
     Png(String),
 }
 
+/// A QR picture's text and scale.
+type QrKey = (Vec<u8>, u32);
+
 /// The `qrcode.php` renderer: shared by clones.
 #[derive(Debug, Clone)]
 pub struct QrPictures(Arc<Inner>);
@@ -45,7 +49,7 @@ pub struct QrPictures(Arc<Inner>);
 #[derive(Debug)]
 struct Inner {
     slots: Semaphore,
-    cache: Mutex<VecDeque<((Vec<u8>, u32), Bytes)>>,
+    cache: Mutex<VecDeque<(QrKey, Bytes)>>,
 }
 
 impl Default for QrPictures {
@@ -139,12 +143,12 @@ impl QrPictures {
             .map_err(|e| format!("drawing failed: {e}"))?
     }
 
-    fn cached(&self, key: &(Vec<u8>, u32)) -> Option<Bytes> {
+    fn cached(&self, key: &QrKey) -> Option<Bytes> {
         let cache = self.0.cache.lock().unwrap_or_else(PoisonError::into_inner);
         cache.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone())
     }
 
-    fn remember(&self, key: (Vec<u8>, u32), png: Bytes) {
+    fn remember(&self, key: QrKey, png: Bytes) {
         let mut cache = self.0.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cache.iter().any(|(k, _)| *k == key) {
             return;

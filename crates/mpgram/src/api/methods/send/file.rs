@@ -170,7 +170,6 @@ async fn upload(
 ) -> Result<tl::enums::InputFile, ApiError> {
     let mut reader = data
         .reader()
-        .await
         .map_err(|e| ApiError::Internal(format!("reading the upload failed: {e}")))?;
     let size = usize::try_from(data.len()).unwrap_or(usize::MAX);
     let work = call
