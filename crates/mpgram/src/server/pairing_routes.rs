@@ -243,6 +243,8 @@ async fn api(
     next: Next,
 ) -> Response<Body> {
     let features = state.config().features;
+    // Pairing and import-code redemption add a device here; see `persist_if_changed`.
+    let devices_before = p.pairing.revision();
     let (mut parts, body) = req.into_parts();
     let body = match super::api_php::read_body(state, &parts.method, body).await {
         Ok(b) => b,
@@ -301,6 +303,7 @@ async fn api(
         }
     };
     if let Some(answer) = answer {
+        persist_if_changed(p, devices_before).await;
         return match answer {
             Answer::Json(o) => json_response(200, o.to_vec(enc), features),
             Answer::Png(b) => png(b, true),
@@ -322,12 +325,22 @@ async fn api(
         },
     };
     parts.extensions.insert(auth);
+    persist_if_changed(p, devices_before).await;
     // api.php reuses these parameters instead of parsing the body (an upload) a second time.
     drop(body);
     parts
         .extensions
         .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
     next.run(Request::from_parts(parts, Body::empty())).await
+}
+
+/// A request that changed the device list (a `qrLogin` handing out a token, an import code
+/// redeemed, a `logout`) is answered only once the vault holds the change: a crash right after
+/// the answer must not leave the phone with a token the restarted server does not know.
+async fn persist_if_changed(p: &PairingHttp, devices_before: u64) {
+    if p.pairing.revision() != devices_before {
+        p.pairing.persisted().await;
+    }
 }
 
 /// The login methods (`methods-core.md` §1) with their pairing meaning; `None`: not one of them.
