@@ -249,7 +249,9 @@ fn keyring_reachable() -> bool {
 }
 
 fn keyring_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
-    zbus_secret_service_keyring_store::Store::new()
+    let store: std::sync::Arc<keyring_core::CredentialStore> =
+        zbus_secret_service_keyring_store::Store::new()?;
+    Ok(store)
 }
 
 fn keyring_secret(account: &str) -> Option<Vec<u8>> {
