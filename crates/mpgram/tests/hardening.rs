@@ -8,6 +8,7 @@
 
 mod process;
 
+use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::path::Path;
 
@@ -367,7 +368,10 @@ fn issue18_a_vault_from_before_vault_ids_is_migrated_to_an_id_named_entry() {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// A version 1 keyring vault, byte for byte as `store/format.rs` documents it.

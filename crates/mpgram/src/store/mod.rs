@@ -94,7 +94,7 @@ pub struct Vault {
     kind: KeyKind,
     kdf: Option<KdfParams>,
     /// A keyring vault's id, which names its keyring entry.
-    vault_id: Option<VaultId>,
+    id: Option<VaultId>,
     backend: Backend,
 }
 
@@ -136,10 +136,10 @@ impl Vault {
             key: unlocked.key,
             kind,
             kdf: unlocked.kdf,
-            vault_id: unlocked.vault_id,
+            id: unlocked.vault_id,
             backend: unlocked.backend,
         };
-        if header.is_none() && vault.vault_id.is_some() {
+        if header.is_none() && vault.id.is_some() {
             // The id names the keyring entry just made: it must be on disk now, or the next
             // start would make another key under another id and leave this one behind.
             vault.save(&[])?;
@@ -179,7 +179,7 @@ impl Vault {
             // person to decide about, not papered over.
             format::unseal(&self.key, &bytes).map_err(|e| describe(&e, &self.path, self.kind))?;
         }
-        let sealed = format::seal(&self.key, self.kind, self.kdf, self.vault_id, payload)
+        let sealed = format::seal(&self.key, self.kind, self.kdf, self.id, payload)
             .map_err(|e| describe(&e, &self.path, self.kind))?;
         file::write_atomically(&self.path, &sealed, true)
     }
@@ -188,8 +188,7 @@ impl Vault {
     /// A key file given with [`KeySource::InsecureKeyFile`] is left alone: the person chose
     /// and may reuse it.
     pub fn wipe(self) -> Result<Wiped, StoreError> {
-        let vault_id = self.vault_id;
-        wipe_files_and_key(&self.dir, self.kind == KeyKind::Keyring, vault_id)
+        wipe_files_and_key(&self.dir, self.kind == KeyKind::Keyring, self.id)
     }
 
     /// Which backend holds the key, for `mpgram status`.

@@ -3,6 +3,7 @@
 //! strict parser (`tests/src/strict.rs`, included as is).
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -20,7 +21,7 @@ pub use strict::{error_message, res_is_one, string_field as s, Json};
 
 pub const UA: &str = "mpgram4/1.5.13 (https://github.com/shinovon/mpgram-client)";
 /// Only to end a hung test, never a deadline the code under test must meet.
-pub const WAIT: Duration = Duration::from_secs(60);
+pub const WAIT: Duration = Duration::from_mins(1);
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mpgram")
@@ -238,10 +239,10 @@ async fn request_inner(
     let mut stream = socket.connect(to).await.expect("connect");
     let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n");
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(head, "{k}: {v}\r\n");
     }
     if !body.is_empty() || method == "POST" {
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        let _ = write!(head, "Content-Length: {}\r\n", body.len());
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).await.expect("write");
