@@ -73,7 +73,10 @@ fn issue18_pairing_survives_kill9_right_after_the_token_is_answered() {
             .await;
         let code = pairing["user_code"].as_str().expect("user code").to_owned();
         // The QR path with the user code, as the stock client walks it.
+        let started = std::time::Instant::now();
         let qr_token = phone.pair_with_user_code(&code).await;
+        // A figure for the report, not a bound: the pairing now includes one vault write.
+        eprintln!("paired through the QR path in {:?}", started.elapsed());
         // "Import session": the one-time code becomes the token on its first use.
         let import = control.post("/v1/pairing/import-code", "").await;
         let import_code = import["code"].as_str().expect("import code").to_owned();
@@ -123,6 +126,7 @@ fn issue18_captcha_flood_from_other_addresses_keeps_a_waiting_phones_captcha() {
         let captcha_id = phone.open_captcha().await;
         // Meanwhile, with no token: 300 `initLogin&qr=1` from one address, then more from a few
         // others (the table holds 256), as fast as the server answers.
+        let started = std::time::Instant::now();
         let mut floods = Vec::new();
         for (host, count) in [(2, 300), (3, 100), (4, 100), (5, 100)] {
             let flooder = Phone::at(addr, Ipv4Addr::new(127, 0, 0, host));
@@ -137,6 +141,7 @@ fn issue18_captcha_flood_from_other_addresses_keeps_a_waiting_phones_captcha() {
         for f in floods {
             f.await.expect("flood");
         }
+        eprintln!("600 initLogin from 4 addresses in {:?}", started.elapsed());
         let a = phone.submit(&captcha_id, &code).await;
         assert_eq!(a.status, 200);
         assert_eq!(
