@@ -167,7 +167,15 @@ impl Service {
     }
 
     pub async fn run(mut self) {
-        let _ = std::fs::create_dir_all(&self.opts.data_dir);
+        // One process per data folder, for the whole life of the tray (every session below).
+        let _lock = match control::claim(&self.opts.data_dir) {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::error!("MPGram Home could not start: {e}");
+                self.fail(e.to_string()).await;
+                return;
+            }
+        };
         let mut mode = if self.opts.demo {
             Next::Demo
         } else {
@@ -181,17 +189,8 @@ impl Service {
                     Ok(s) => s,
                     Err(e) => {
                         tracing::error!("MPGram Home could not start: {e:#}");
-                        // Nothing to serve and no control channel: the tray shows the error and offers Quit.
-                        let mut status = Status::serving("", false);
-                        status.state = ServiceState::Error;
-                        status.error = Some(format!("{e:#}"));
-                        let _ = self.to_front.send(ToFront::Status(status));
-                        loop {
-                            match self.from_front.recv().await {
-                                Some(FromFront::Quit) | None => return,
-                                _ => {}
-                            }
-                        }
+                        self.fail(format!("{e:#}")).await;
+                        return;
                     }
                 };
             let next = loop {
@@ -218,6 +217,20 @@ impl Service {
                 }
                 other => other,
             };
+        }
+    }
+
+    /// Nothing to serve and no control channel: the tray shows the error and offers Quit.
+    async fn fail(&mut self, error: String) {
+        let mut status = Status::serving("", false);
+        status.state = ServiceState::Error;
+        status.error = Some(error);
+        let _ = self.to_front.send(ToFront::Status(status));
+        loop {
+            match self.from_front.recv().await {
+                Some(FromFront::Quit) | None => return,
+                _ => {}
+            }
         }
     }
 

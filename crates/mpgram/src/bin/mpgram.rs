@@ -156,7 +156,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             insecure_key_file,
         } => {
-            let home = open_home(data_dir, insecure_key_file).await?;
+            let lock = claim(data_dir)?;
+            let home = open_home(Some(lock.data_dir().to_owned()), insecure_key_file).await?;
             home.logout().await?;
             println!("Logged out. The saved login and paired devices were deleted.");
             Ok(())
@@ -218,8 +219,7 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
             .context("could not make a temporary data folder")?;
         (t.path().to_owned(), Some(t))
     };
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("could not create {}", data_dir.display()))?;
+    let _lock = claim(Some(data_dir.clone()))?;
     let dc = fakegram::FakeDc::start(fakegram::demo_world())
         .await
         .context("the demo world could not start")?;
@@ -291,6 +291,16 @@ async fn start_control(
     Ok(control)
 }
 
+/// Takes the data folder (the default one without `--data-dir`) for this process: a second
+/// `serve`, `login`, `logout` or tray on it stops here, naming the process that holds it.
+fn claim(data_dir: Option<PathBuf>) -> anyhow::Result<mpgram::store::DataLock> {
+    let dir = match data_dir {
+        Some(d) => d,
+        None => mpgram::store::default_data_dir()?,
+    };
+    Ok(mpgram::control::claim(&dir)?)
+}
+
 /// Opens a data folder's vault (the keyring may block, so off the runtime).
 async fn open_home(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<Home> {
     Ok(
@@ -305,7 +315,8 @@ async fn login(
     data_dir: Option<PathBuf>,
     key_file: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let mut home = open_home(data_dir, key_file).await?;
+    let lock = claim(data_dir)?;
+    let mut home = open_home(Some(lock.data_dir().to_owned()), key_file).await?;
     let start = home
         .data
         .session
@@ -344,6 +355,7 @@ async fn serve(
     key_file: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let stop = stop_signal();
+    let _lock = claim(data_dir.clone())?;
     let home = open_home(data_dir, key_file).await?;
     let account = home.account()?;
     let pairing = Pairing::new();

@@ -38,7 +38,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::server::PairingHttp;
-use crate::store::StoreError;
+use crate::store::{DataLock, StoreError};
 
 pub use events::{Event, Events};
 pub use status::{AccountInfo, ServiceState, Status};
@@ -236,6 +236,25 @@ impl Drop for ControlServer {
         self.pump.abort();
         self.remove_file_if_ours();
     }
+}
+
+/// Takes the data folder for this process ([`DataLock`]) and removes what a crashed
+/// predecessor left: its `control.json` (nobody answers at that address any more, and the port
+/// may since belong to another program, which must not get the CLI's requests) and the temporary
+/// files of a write it did not finish. Call it before anything else touches the folder; keep the
+/// lock for as long as the process serves.
+pub fn claim(data_dir: &Path) -> Result<DataLock, StoreError> {
+    let lock = DataLock::acquire(data_dir)?;
+    let file = lock.data_dir().join(CONTROL_FILE);
+    if let Ok(bytes) = std::fs::read(&file) {
+        let pid = serde_json::from_slice::<ControlFile>(&bytes).map(|f| f.pid);
+        tracing::info!(
+            "removing the control file a stopped MPGram left behind (process {})",
+            pid.map_or_else(|_| "unknown".to_owned(), |p| p.to_string())
+        );
+    }
+    crate::store::remove_stale_private_file(&file)?;
+    Ok(lock)
 }
 
 /// 256 random bits as 64 lowercase hex digits.

@@ -19,6 +19,7 @@ mod host_check;
 mod import_code;
 mod login;
 mod qr;
+mod saved;
 mod throttle;
 mod tokens;
 mod user_code;
@@ -38,6 +39,7 @@ pub use host_check::{check_host, HostError};
 pub use import_code::{ImportCode, IMPORT_CODE_DIGITS, IMPORT_CODE_TTL};
 pub use login::CAPTCHA_TTL;
 pub use qr::{instance_url, landing_page, pair_url, PageCode, PAGE_CONTENT_TYPE};
+pub use saved::{SaverLink, SAVE_WAIT};
 pub use throttle::{Throttled, BASE_DELAY, FREE_FAILURES, MAX_DELAY};
 pub use tokens::{is_well_formed, Token, TokenHash};
 pub use user_code::{
@@ -189,6 +191,7 @@ pub struct Pairing {
     state: Arc<Mutex<State>>,
     clock: Arc<dyn Clock>,
     changes: broadcast::Sender<Change>,
+    saved: Arc<saved::Saved>,
 }
 
 impl std::fmt::Debug for Pairing {
@@ -225,6 +228,7 @@ impl Pairing {
             })),
             clock,
             changes: broadcast::channel(64).0,
+            saved: Arc::default(),
         }
     }
 
@@ -420,6 +424,19 @@ impl Pairing {
         });
     }
 
+    /// Waits until every device-list change made so far is in the vault, so a token handed out
+    /// next names a device that survives a crash. Returns at once when nothing is unsaved or no
+    /// vault saver is attached (the demo); waits at most [`SAVE_WAIT`].
+    pub async fn persisted(&self) {
+        let target = self.revision();
+        self.saved.wait_for(target).await;
+    }
+
+    /// For the vault's saver: `saved_revision` is the revision already in the vault.
+    pub fn saver_link(&self, saved_revision: u64) -> SaverLink {
+        SaverLink::new(Arc::clone(&self.saved), saved_revision)
+    }
+
     /// Bumped whenever the device list changes in a way worth saving now (pair, rename, revoke).
     /// Last-seen updates do not bump it; the vault saves them with the next write or at exit.
     pub fn revision(&self) -> u64 {
@@ -444,8 +461,9 @@ impl Pairing {
     /// What [`Pairing::captcha_picture`] draws (for tests and the window's preview).
     pub fn captcha_picture_kind(&self, ip: IpAddr, captcha_id: &str) -> Picture {
         let now = self.now();
-        let s = self.lock();
-        let Some(record) = s.captchas.get(captcha_id, now) else {
+        let mut s = self.lock();
+        // A phone fetching its picture is still on the captcha screen: keep its captcha alive.
+        let Some(record) = s.captchas.touch(captcha_id, now) else {
             return Picture::CaptchaExpired;
         };
         if let Err(t) = s.throttle.check(ip, now) {

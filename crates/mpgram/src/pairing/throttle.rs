@@ -53,8 +53,8 @@ pub(crate) struct Throttle {
 }
 
 /// Addresses that one attacker controls together count as one: an IPv6 host picks freely within
-/// its /64, and an IPv4-mapped address is the IPv4 host.
-fn key(ip: IpAddr) -> IpAddr {
+/// its /64, and an IPv4-mapped address is the IPv4 host. The captcha table counts the same way.
+pub(crate) fn address_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
@@ -71,7 +71,11 @@ fn key(ip: IpAddr) -> IpAddr {
 impl Throttle {
     /// `Err` if this address must wait before its next try is even looked at.
     pub(crate) fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Throttled> {
-        match self.entries.get(&key(ip)).and_then(|e| e.blocked_until) {
+        match self
+            .entries
+            .get(&address_key(ip))
+            .and_then(|e| e.blocked_until)
+        {
             Some(until) if now < until => Err(Throttled {
                 retry_after: until - now,
             }),
@@ -82,7 +86,7 @@ impl Throttle {
     /// Records a wrong token or code; returns the wait it imposes, if any.
     pub(crate) fn failure(&mut self, ip: IpAddr, now: Instant) -> Option<Throttled> {
         self.evict(now);
-        let entry = self.entries.entry(key(ip)).or_insert(Entry {
+        let entry = self.entries.entry(address_key(ip)).or_insert(Entry {
             failures: 0,
             last_failure: now,
             blocked_until: None,
@@ -103,7 +107,7 @@ impl Throttle {
 
     /// A right code or token from this address: its earlier typos are forgiven.
     pub(crate) fn success(&mut self, ip: IpAddr) {
-        self.entries.remove(&key(ip));
+        self.entries.remove(&address_key(ip));
     }
 
     fn evict(&mut self, now: Instant) {
@@ -135,9 +139,9 @@ mod tests {
     fn ipv6_addresses_in_one_64_share_a_budget() {
         let a: Ipv6Addr = "fd00:1:2:3::10".parse().unwrap_or(Ipv6Addr::LOCALHOST);
         let b: Ipv6Addr = "fd00:1:2:3:abcd::99".parse().unwrap_or(Ipv6Addr::LOCALHOST);
-        assert_eq!(key(a.into()), key(b.into()));
+        assert_eq!(address_key(a.into()), address_key(b.into()));
         let mapped: Ipv6Addr = "::ffff:192.168.1.5".parse().unwrap_or(Ipv6Addr::LOCALHOST);
-        assert_eq!(key(mapped.into()), IpAddr::from([192, 168, 1, 5]));
+        assert_eq!(address_key(mapped.into()), IpAddr::from([192, 168, 1, 5]));
     }
 
     #[test]

@@ -238,6 +238,8 @@ async fn api(
     next: Next,
 ) -> Response<Body> {
     let features = state.config().features;
+    // Pairing and import-code redemption add a device here; see `persist_if_changed`.
+    let devices_before = p.pairing.revision();
     let (mut parts, body) = req.into_parts();
     // Who asks, from what arrived before the body: a known token may send an upload, anyone
     // else a few KiB (`body.rs`). The full check (last seen, throttling) comes below.
@@ -312,6 +314,7 @@ async fn api(
         }
     };
     if let Some(answer) = answer {
+        persist_if_changed(p, devices_before).await;
         return match answer {
             Answer::Json(o) => json_response(200, o.to_vec(enc), features),
             Answer::Png(b) => png(b, true),
@@ -333,11 +336,21 @@ async fn api(
         },
     };
     parts.extensions.insert(auth);
+    persist_if_changed(p, devices_before).await;
     // api.php reuses these parameters instead of reading the body (an upload) a second time.
     parts
         .extensions
         .insert(super::api_php::ParsedParams(std::sync::Arc::new(params)));
     next.run(Request::from_parts(parts, Body::empty())).await
+}
+
+/// A request that changed the device list (a `qrLogin` handing out a token, an import code
+/// redeemed, a `logout`) is answered only once the vault holds the change: a crash right after
+/// the answer must not leave the phone with a token the restarted server does not know.
+async fn persist_if_changed(p: &PairingHttp, devices_before: u64) {
+    if p.pairing.revision() != devices_before {
+        p.pairing.persisted().await;
+    }
 }
 
 /// The login methods (`methods-core.md` §1) with their pairing meaning; `None`: not one of them.

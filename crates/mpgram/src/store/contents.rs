@@ -65,7 +65,9 @@ impl VaultData {
 
 /// Writes the vault whenever the Telegram session, the device list or the guest list changes, at
 /// most once per `debounce`, and once more when dropped (on quit). Guests' sessions are written
-/// along (their peer caches are refilled from Telegram when stale).
+/// along (their peer caches are refilled from Telegram when stale). An answer that waits for the
+/// device list ([`Pairing::persisted`]) skips the debounce: a phone must not get a token for a
+/// device a crash in the next seconds would forget.
 pub struct Saver {
     task: tokio::task::JoinHandle<()>,
     flush: Arc<tokio::sync::Notify>,
@@ -84,12 +86,15 @@ impl Saver {
         let flush = Arc::new(tokio::sync::Notify::new());
         let done = Arc::new(tokio::sync::Notify::new());
         let (f, d) = (Arc::clone(&flush), Arc::clone(&done));
+        // The device list as it is now is what the vault was opened with.
+        let mut last_devices = pairing.revision();
+        let link = pairing.saver_link(last_devices);
         let task = tokio::spawn(async move {
             let mut changes = session.as_ref().map(|s| s.subscribe());
-            let mut last_devices = pairing.revision();
             let mut guest_changes = guests.subscribe();
             let mut quitting = false;
             loop {
+                let mut urgent = false;
                 let session_changed = async {
                     match changes.as_mut() {
                         Some(c) => c.changed().await.is_ok(),
@@ -105,9 +110,16 @@ impl Saver {
                             continue;
                         }
                     }
+                    () = link.save_wanted() => urgent = true,
                     () = f.notified() => quitting = true,
                 }
-                tokio::time::sleep(if quitting { Duration::ZERO } else { debounce }).await;
+                if !quitting && !urgent {
+                    tokio::select! {
+                        () = tokio::time::sleep(debounce) => {}
+                        () = link.save_wanted() => {}
+                    }
+                }
+                // Read before the snapshot: the snapshot holds at least this revision.
                 last_devices = pairing.revision();
                 let data = VaultData {
                     version: VaultData::VERSION,
@@ -123,6 +135,7 @@ impl Saver {
                     Ok(Err(e)) => tracing::error!("saving the vault failed: {e}"),
                     Err(e) => tracing::error!("saving the vault failed: {e}"),
                 }
+                link.mark_saved(last_devices);
                 if quitting {
                     d.notify_waiters();
                     return;

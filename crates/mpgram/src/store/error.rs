@@ -16,6 +16,14 @@ use super::KeyKind;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
+    /// Another process holds the data folder's lock ([`DataLock`](super::DataLock)).
+    #[error(
+        "Another MPGram Home{} is already using {}. Quit it first.",
+        pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
+        dir.display()
+    )]
+    InUse { dir: PathBuf, pid: Option<u32> },
+
     /// The platform has no per-user data directory (no `HOME`, for instance).
     #[error("could not find a data folder for this user; pass --data-dir to choose one")]
     NoDataDir,

@@ -6,12 +6,12 @@
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0  | 8  | magic `MPGVAULT` |
-//! | 8  | 1  | format version (1) |
+//! | 8  | 1  | format version: 2 for a keyring vault with a vault id, else 1 |
 //! | 9  | 1  | key kind: 1 keyring, 2 passphrase, 3 key file |
 //! | 10 | 2  | reserved, zero |
 //! | 12 | 8  | key id: first 8 bytes of SHA-256(label ‖ key) |
 //! | 20 | 12 | argon2id m, t, p costs (u32 each; zero unless the kind is passphrase) |
-//! | 32 | 16 | argon2id salt (zero unless the kind is passphrase) |
+//! | 32 | 16 | argon2id salt for a passphrase; the vault id in version 2; else zero |
 //! | 48 | 24 | `XChaCha20` nonce, fresh for every write |
 //! | 72 | 8  | ciphertext length (payload + 16-byte Poly1305 tag) |
 //! | 80 | …  | ciphertext |
@@ -21,6 +21,9 @@
 //! the AEAD alone cannot tell them apart. It costs an attacker nothing new: checking a
 //! guess against it is exactly as expensive as checking it against the tag.
 //! The length field turns a cut-short file into its own error instead of a failed tag.
+//! The vault id (random, made with the vault) names the vault's keyring entry, so the entry
+//! follows the folder when it is moved or copied. Version 1 keyring vaults, from before it,
+//! named the entry after the folder's path; they are rewritten as version 2 when opened.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -31,7 +34,10 @@ use zeroize::Zeroizing;
 use super::KeyKind;
 
 pub(crate) const MAGIC: [u8; 8] = *b"MPGVAULT";
+/// Without a vault id (passphrase and key-file vaults, and keyring vaults made before ids).
 pub(crate) const VERSION: u8 = 1;
+/// A keyring vault with its vault id in the salt slot.
+pub(crate) const VERSION_WITH_ID: u8 = 2;
 pub(crate) const HEADER_LEN: usize = 80;
 const TAG_LEN: usize = 16;
 const KEY_ID_LABEL: &[u8] = b"mpgram-home vault key id v1\0";
@@ -65,6 +71,15 @@ impl VaultKey {
     }
 }
 
+/// A keyring vault's random id, recorded in its header.
+pub(crate) type VaultId = [u8; 16];
+
+pub(crate) fn new_vault_id() -> VaultId {
+    let mut id = [0u8; 16];
+    rand::rng().fill_bytes(&mut id);
+    id
+}
+
 /// Argon2id settings stored in the header of a passphrase vault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KdfParams {
@@ -80,6 +95,8 @@ pub(crate) struct Header {
     pub(crate) kind: KeyKind,
     key_id: [u8; 8],
     pub(crate) kdf: Option<KdfParams>,
+    /// Names the keyring entry (keyring vaults of version 2 only).
+    pub(crate) vault_id: Option<VaultId>,
     nonce: [u8; 24],
     ct_len: u64,
 }
@@ -110,6 +127,9 @@ impl Header {
             out[24..28].copy_from_slice(&kdf.t_cost.to_le_bytes());
             out[28..32].copy_from_slice(&kdf.p_cost.to_le_bytes());
             out[32..48].copy_from_slice(&kdf.salt);
+        } else if let Some(id) = &self.vault_id {
+            out[8] = VERSION_WITH_ID;
+            out[32..48].copy_from_slice(id);
         }
         out[48..72].copy_from_slice(&self.nonce);
         out[72..80].copy_from_slice(&self.ct_len.to_le_bytes());
@@ -126,8 +146,9 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
     if bytes.len() < HEADER_LEN {
         return Err(FormatError::Truncated);
     }
-    if bytes[8] != VERSION {
-        return Err(FormatError::UnsupportedVersion(bytes[8]));
+    let version = bytes[8];
+    if version != VERSION && version != VERSION_WITH_ID {
+        return Err(FormatError::UnsupportedVersion(version));
     }
     let kind = KeyKind::from_code(bytes[9]).ok_or(FormatError::Damaged)?;
     let u32_at =
@@ -138,11 +159,16 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
         p_cost: u32_at(28),
         salt: array_at(bytes, 32),
     };
-    let kdf = match kind {
-        KeyKind::Passphrase => Some(kdf),
-        // A non-passphrase vault has zeros there; anything else is a changed byte.
-        KeyKind::Keyring | KeyKind::KeyFile if bytes[20..48].iter().all(|&b| b == 0) => None,
-        KeyKind::Keyring | KeyKind::KeyFile => return Err(FormatError::Damaged),
+    let (kdf, vault_id) = match (kind, version) {
+        (KeyKind::Passphrase, VERSION) => (Some(kdf), None),
+        (KeyKind::Keyring, VERSION_WITH_ID) if bytes[20..32].iter().all(|&b| b == 0) => {
+            (None, Some(array_at(bytes, 32)))
+        }
+        // A version 1 keyring or key-file vault has zeros there; anything else is a changed byte.
+        (KeyKind::Keyring | KeyKind::KeyFile, VERSION) if bytes[20..48].iter().all(|&b| b == 0) => {
+            (None, None)
+        }
+        _ => return Err(FormatError::Damaged),
     };
     if bytes[10..12] != [0, 0] {
         return Err(FormatError::Damaged);
@@ -159,6 +185,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header, FormatError> {
         kind,
         key_id: array_at(bytes, 12),
         kdf,
+        vault_id,
         nonce: array_at(bytes, 48),
         ct_len,
     })
@@ -170,11 +197,13 @@ fn array_at<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     out
 }
 
-/// Encrypts `payload` into complete vault file bytes with a fresh random nonce.
+/// Encrypts `payload` into complete vault file bytes with a fresh random nonce. `vault_id` is
+/// recorded for a keyring vault only.
 pub(crate) fn seal(
     key: &VaultKey,
     kind: KeyKind,
     kdf: Option<KdfParams>,
+    vault_id: Option<VaultId>,
     payload: &[u8],
 ) -> Result<Vec<u8>, FormatError> {
     let mut nonce = [0u8; 24];
@@ -185,6 +214,11 @@ pub(crate) fn seal(
         key_id: key.id(),
         kdf: if kind == KeyKind::Passphrase {
             kdf
+        } else {
+            None
+        },
+        vault_id: if kind == KeyKind::Keyring {
+            vault_id
         } else {
             None
         },
@@ -252,7 +286,7 @@ mod tests {
         let key = VaultKey::random();
         for kind in [KeyKind::Keyring, KeyKind::Passphrase, KeyKind::KeyFile] {
             for payload in [&b""[..], b"x", &[0xAB; 5000]] {
-                let sealed = seal(&key, kind, Some(kdf()), payload).expect("seal");
+                let sealed = seal(&key, kind, Some(kdf()), None, payload).expect("seal");
                 assert_eq!(sealed.len(), HEADER_LEN + payload.len() + TAG_LEN);
                 let header = read_header(&sealed).expect("header");
                 assert_eq!(header.kind, kind);
@@ -263,10 +297,24 @@ mod tests {
     }
 
     #[test]
+    fn store_format_keyring_vault_keeps_its_id() {
+        let key = VaultKey::random();
+        let id = new_vault_id();
+        let sealed = seal(&key, KeyKind::Keyring, None, Some(id), b"x").expect("seal");
+        assert_eq!(sealed[8], VERSION_WITH_ID);
+        assert_eq!(read_header(&sealed).expect("header").vault_id, Some(id));
+        assert_eq!(unseal(&key, &sealed).expect("unseal").as_slice(), b"x");
+        // Other kinds have no entry to name: no id, version 1.
+        let sealed = seal(&key, KeyKind::KeyFile, None, Some(id), b"x").expect("seal");
+        assert_eq!(sealed[8], VERSION);
+        assert_eq!(read_header(&sealed).expect("header").vault_id, None);
+    }
+
+    #[test]
     fn store_format_nonce_is_fresh_per_write() {
         let key = VaultKey::random();
-        let a = seal(&key, KeyKind::Keyring, None, b"same").expect("seal");
-        let b = seal(&key, KeyKind::Keyring, None, b"same").expect("seal");
+        let a = seal(&key, KeyKind::Keyring, None, None, b"same").expect("seal");
+        let b = seal(&key, KeyKind::Keyring, None, None, b"same").expect("seal");
         assert_ne!(a[48..72], b[48..72]);
         assert_ne!(a, b);
     }
@@ -274,7 +322,14 @@ mod tests {
     #[test]
     fn store_format_every_flipped_bit_is_caught() {
         let key = VaultKey::random();
-        let sealed = seal(&key, KeyKind::Passphrase, Some(kdf()), b"session bytes").expect("seal");
+        let sealed = seal(
+            &key,
+            KeyKind::Passphrase,
+            Some(kdf()),
+            None,
+            b"session bytes",
+        )
+        .expect("seal");
         for at in 0..sealed.len() {
             for bit in [0x01, 0x80] {
                 let mut bad = sealed.clone();
@@ -290,7 +345,7 @@ mod tests {
     #[test]
     fn store_format_every_truncation_is_caught() {
         let key = VaultKey::random();
-        let sealed = seal(&key, KeyKind::Keyring, None, b"session bytes").expect("seal");
+        let sealed = seal(&key, KeyKind::Keyring, None, None, b"session bytes").expect("seal");
         for len in 0..sealed.len() {
             let err = unseal(&key, &sealed[..len]).expect_err("truncated vault opened");
             assert_eq!(err, FormatError::Truncated, "cut at {len}");
@@ -300,14 +355,14 @@ mod tests {
     #[test]
     fn store_format_appended_bytes_are_caught() {
         let key = VaultKey::random();
-        let mut sealed = seal(&key, KeyKind::Keyring, None, b"x").expect("seal");
+        let mut sealed = seal(&key, KeyKind::Keyring, None, None, b"x").expect("seal");
         sealed.push(0);
         assert_eq!(unseal(&key, &sealed), Err(FormatError::Damaged));
     }
 
     #[test]
     fn store_format_other_key_is_named_as_such() {
-        let sealed = seal(&VaultKey::random(), KeyKind::Keyring, None, b"x").expect("seal");
+        let sealed = seal(&VaultKey::random(), KeyKind::Keyring, None, None, b"x").expect("seal");
         assert_eq!(
             unseal(&VaultKey::random(), &sealed),
             Err(FormatError::WrongKey)
@@ -321,11 +376,11 @@ mod tests {
             unseal(&key, b"{\"json\": true}"),
             Err(FormatError::NotAVault)
         );
-        let mut newer = seal(&key, KeyKind::Keyring, None, b"x").expect("seal");
-        newer[8] = 2;
+        let mut newer = seal(&key, KeyKind::Keyring, None, None, b"x").expect("seal");
+        newer[8] = 3;
         assert_eq!(
             unseal(&key, &newer),
-            Err(FormatError::UnsupportedVersion(2))
+            Err(FormatError::UnsupportedVersion(3))
         );
     }
 }

@@ -14,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::format::{Header, KdfParams, VaultKey};
+use super::format::{new_vault_id, Header, KdfParams, VaultId, VaultKey};
 use super::StoreError;
 
 /// The keyring service name every vault key is stored under.
@@ -110,7 +110,8 @@ impl fmt::Debug for Passphrase {
 #[derive(Clone, Debug)]
 pub enum KeySource {
     /// A random key in the OS keyring (Secret Service, Keychain, Credential Manager), one
-    /// entry per data folder. The default.
+    /// entry per vault, named after the vault id in its header (so it follows the folder when
+    /// it is moved or copied). The default.
     Keyring,
     /// A key derived from a passphrase (argon2id); the salt lives in the vault header.
     Passphrase(Passphrase),
@@ -192,6 +193,13 @@ pub(crate) struct Unlocked {
     pub(crate) key: VaultKey,
     pub(crate) kdf: Option<KdfParams>,
     pub(crate) backend: Backend,
+    /// The keyring entry's name, for a keyring vault: the one in the header, or a new one for a
+    /// new vault or one to migrate.
+    pub(crate) vault_id: Option<VaultId>,
+    /// The key came from the entry named after the folder's path (a vault from before vault
+    /// ids): the vault must be rewritten with `vault_id` and the old entry removed
+    /// ([`finish_migration`]).
+    pub(crate) migrate: bool,
 }
 
 /// Gets (or, for a new vault, creates) the key for the vault in `data_dir`.
@@ -212,7 +220,7 @@ pub(crate) fn unlock(
         }
     }
     match source {
-        KeySource::Keyring => keyring_key(data_dir, vault_path, existing.is_some()),
+        KeySource::Keyring => keyring_key(data_dir, vault_path, existing),
         KeySource::Passphrase(passphrase) => {
             passphrase_key(passphrase, existing.and_then(|h| h.kdf))
         }
@@ -269,30 +277,38 @@ fn platform_store() -> keyring_core::Result<Arc<CredentialStore>> {
     Ok(store)
 }
 
-/// The keyring account for a data folder: a hash of its canonical path, so two data
-/// folders never share a key and the entry name leaks no user name or path.
-pub(crate) fn keyring_account(data_dir: &Path) -> String {
+/// The keyring account of a vault: its vault id (random, in the vault header), so the entry
+/// leaks no user name or path and follows the folder wherever it is moved or copied.
+pub(crate) fn keyring_account(id: &VaultId) -> String {
+    hex_account("vault-", id)
+}
+
+/// The account of a vault from before vault ids: a hash of the folder's canonical path, so a
+/// moved folder lost its key. Still read, to migrate such vaults.
+pub(crate) fn legacy_keyring_account(data_dir: &Path) -> String {
     let digest = Sha256::digest(data_dir.as_os_str().as_encoded_bytes());
-    let mut account = String::from("vault-key-");
-    for byte in &digest[..16] {
+    hex_account("vault-key-", &digest[..16])
+}
+
+fn hex_account(prefix: &str, bytes: &[u8]) -> String {
+    let mut account = String::from(prefix);
+    for byte in bytes {
         // Writing to a String cannot fail.
         let _ = write!(account, "{byte:02x}");
     }
     account
 }
 
-fn keyring_entry(data_dir: &Path) -> Result<(Entry, String), StoreError> {
+fn keyring_entry(account: &str, data_dir: &Path) -> Result<Entry, StoreError> {
     let store = platform_store().map_err(keyring_error)?;
-    let account = keyring_account(data_dir);
-    // A label makes the entry recognisable in Seahorse; only Secret Service takes one.
+    // A label makes the entry recognisable in Seahorse; only Secret Service takes one. The
+    // folder named is where the vault was made (or migrated); it may move since.
     let label = format!("MPGram Home vault key ({})", data_dir.display());
     let mut modifiers = HashMap::new();
     if STORE_NAME == "Secret Service" {
         modifiers.insert("label", label.as_str());
     }
-    let entry = Entry::new_in_store_with_modifiers(&store, SERVICE, &account, &modifiers)
-        .map_err(keyring_error)?;
-    Ok((entry, account))
+    Entry::new_in_store_with_modifiers(&store, SERVICE, account, &modifiers).map_err(keyring_error)
 }
 
 fn keyring_error(err: keyring_core::Error) -> StoreError {
@@ -313,13 +329,20 @@ fn keyring_error(err: keyring_core::Error) -> StoreError {
 fn keyring_key(
     data_dir: &Path,
     vault_path: &Path,
-    vault_exists: bool,
+    existing: Option<&Header>,
 ) -> Result<Unlocked, StoreError> {
-    let (entry, account) = keyring_entry(data_dir)?;
-    let backend = Backend::Keyring {
-        store: STORE_NAME,
-        account,
+    let (account, vault_id, migrate) = match existing {
+        Some(Header {
+            vault_id: Some(id), ..
+        }) => (keyring_account(id), *id, false),
+        // A vault from before ids: read through the old, path-named entry, then migrate.
+        Some(_) => (legacy_keyring_account(data_dir), new_vault_id(), true),
+        None => {
+            let id = new_vault_id();
+            (keyring_account(&id), id, false)
+        }
     };
+    let entry = keyring_entry(&account, data_dir)?;
     let key = match entry.get_secret() {
         Ok(secret) => {
             let secret = Zeroizing::new(secret);
@@ -331,7 +354,7 @@ fn keyring_key(
         }
         // A missing key with an existing vault is reported, never replaced: a new key
         // would make the vault unreadable for good.
-        Err(keyring_core::Error::NoEntry) if vault_exists => {
+        Err(keyring_core::Error::NoEntry) if existing.is_some() => {
             return Err(StoreError::KeyringKeyMissing {
                 path: vault_path.to_owned(),
             });
@@ -343,17 +366,52 @@ fn keyring_key(
         }
         Err(err) => return Err(keyring_error(err)),
     };
+    let account = if migrate {
+        // The same key under the id's entry first; the vault is rewritten with the id next.
+        let new_account = keyring_account(&vault_id);
+        keyring_entry(&new_account, data_dir)?
+            .set_secret(key.as_bytes())
+            .map_err(keyring_error)?;
+        new_account
+    } else {
+        account
+    };
     Ok(Unlocked {
         key,
         kdf: None,
-        backend,
+        backend: Backend::Keyring {
+            store: STORE_NAME,
+            account,
+        },
+        vault_id: Some(vault_id),
+        migrate,
     })
 }
 
-/// Removes the keyring entry of `data_dir`. `Ok(false)` when there was none.
-pub(crate) fn delete_keyring_entry(data_dir: &Path) -> Result<bool, StoreError> {
-    let (entry, _) = keyring_entry(data_dir)?;
-    match entry.delete_credential() {
+/// After a migrated vault was rewritten with its id: the old, path-named entry goes.
+pub(crate) fn finish_migration(data_dir: &Path) {
+    match delete_entry(&legacy_keyring_account(data_dir), data_dir) {
+        Ok(_) => {}
+        // Harmless left over: nothing reads it any more.
+        Err(e) => tracing::warn!("could not remove the old keyring entry of the vault: {e}"),
+    }
+}
+
+/// Removes the keyring entries a data folder's vault may have: the one named by `vault_id`
+/// and the path-named one of vaults from before ids. `Ok(false)` when there was none.
+pub(crate) fn delete_keyring_entry(
+    data_dir: &Path,
+    vault_id: Option<&VaultId>,
+) -> Result<bool, StoreError> {
+    let mut deleted = delete_entry(&legacy_keyring_account(data_dir), data_dir)?;
+    if let Some(id) = vault_id {
+        deleted |= delete_entry(&keyring_account(id), data_dir)?;
+    }
+    Ok(deleted)
+}
+
+fn delete_entry(account: &str, data_dir: &Path) -> Result<bool, StoreError> {
+    match keyring_entry(account, data_dir)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(keyring_core::Error::NoEntry) => Ok(false),
         Err(err) => Err(keyring_error(err)),
@@ -395,6 +453,8 @@ fn passphrase_key(source: &Passphrase, stored: Option<KdfParams>) -> Result<Unlo
         key,
         kdf: Some(kdf),
         backend: Backend::Passphrase,
+        vault_id: None,
+        migrate: false,
     })
 }
 
@@ -437,6 +497,8 @@ fn key_file_key(path: &Path, vault_exists: bool) -> Result<Unlocked, StoreError>
         key,
         kdf: None,
         backend: Backend::InsecureKeyFile(path.to_owned()),
+        vault_id: None,
+        migrate: false,
     })
 }
 

@@ -34,6 +34,7 @@ mod error;
 mod file;
 mod format;
 mod key;
+mod lock;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -46,8 +47,9 @@ pub use error::StoreError;
 pub use key::{
     Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, PASSPHRASE_ENV, SERVICE,
 };
+pub use lock::{DataLock, LOCK_FILE_NAME};
 
-use format::{FormatError, KdfParams, VaultKey};
+use format::{FormatError, KdfParams, VaultId, VaultKey};
 
 /// The vault's file name inside the data folder.
 pub const VAULT_FILE_NAME: &str = "vault.bin";
@@ -59,17 +61,25 @@ pub const VAULT_FILE_NAME: &str = "vault.bin";
 )]
 const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 
-/// The platform's per-user data folder of the app (on Linux
-/// `$XDG_DATA_HOME/mpgram-home`, usually `~/.local/share/mpgram-home`).
-///
-/// The local, not roaming, folder on Windows: the key lives in this machine's Credential
-/// Manager, so a vault roaming to another machine could not be opened there anyway.
 /// Writes a small private file (0600 on unix, created so, never chmod-ed after) crash-safely:
 /// the control channel's `control.json`.
 pub(crate) fn write_private_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     file::write_atomically(path, bytes, true)
 }
 
+/// Removes a file written with [`write_private_atomically`] and the temporary files of writes
+/// that did not finish. Only for the holder of the data folder's [`DataLock`]: nobody else can
+/// be writing them then.
+pub(crate) fn remove_stale_private_file(path: &Path) -> Result<(), StoreError> {
+    file::remove_if_exists(path)?;
+    file::remove_stale_temps(path, Duration::ZERO)
+}
+
+/// The platform's per-user data folder of the app (on Linux
+/// `$XDG_DATA_HOME/mpgram-home`, usually `~/.local/share/mpgram-home`).
+///
+/// The local, not roaming, folder on Windows: the key lives in this machine's Credential
+/// Manager, so a vault roaming to another machine could not be opened there anyway.
 pub fn default_data_dir() -> Result<PathBuf, StoreError> {
     directories::ProjectDirs::from("", "", "mpgram-home")
         .map(|dirs| dirs.data_local_dir().to_owned())
@@ -83,6 +93,8 @@ pub struct Vault {
     key: VaultKey,
     kind: KeyKind,
     kdf: Option<KdfParams>,
+    /// A keyring vault's id, which names its keyring entry.
+    id: Option<VaultId>,
     backend: Backend,
 }
 
@@ -117,23 +129,42 @@ impl Vault {
         if let Some(header) = &header {
             format::check_key(header, &unlocked.key).map_err(|e| describe(&e, &path, kind))?;
         }
-        Ok(Self {
+        let migrate = unlocked.migrate;
+        let vault = Self {
             dir,
             path,
             key: unlocked.key,
             kind,
             kdf: unlocked.kdf,
+            id: unlocked.vault_id,
             backend: unlocked.backend,
-        })
+        };
+        if header.is_none() && vault.id.is_some() {
+            // The id names the keyring entry just made: it must be on disk now, or the next
+            // start would make another key under another id and leave this one behind.
+            vault.save(&[])?;
+        }
+        if migrate {
+            // Same payload and key; the header gains the id, whose entry holds the key now.
+            let payload = vault.load()?.unwrap_or_default();
+            vault.save(&payload)?;
+            key::finish_migration(&vault.dir);
+            tracing::info!(
+                "the vault's keyring entry now follows the folder ({})",
+                vault.backend
+            );
+        }
+        Ok(vault)
     }
 
-    /// The stored payload, or `None` when nothing was saved yet.
+    /// The stored payload, or `None` when nothing was saved yet (an empty payload is what a new
+    /// keyring vault is written with).
     pub fn load(&self) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         let Some(bytes) = file::read_if_exists(&self.path)? else {
             return Ok(None);
         };
         format::unseal(&self.key, &bytes)
-            .map(Some)
+            .map(|payload| (!payload.is_empty()).then_some(payload))
             .map_err(|e| describe(&e, &self.path, self.kind))
     }
 
@@ -148,7 +179,7 @@ impl Vault {
             // person to decide about, not papered over.
             format::unseal(&self.key, &bytes).map_err(|e| describe(&e, &self.path, self.kind))?;
         }
-        let sealed = format::seal(&self.key, self.kind, self.kdf, payload)
+        let sealed = format::seal(&self.key, self.kind, self.kdf, self.id, payload)
             .map_err(|e| describe(&e, &self.path, self.kind))?;
         file::write_atomically(&self.path, &sealed, true)
     }
@@ -157,7 +188,7 @@ impl Vault {
     /// A key file given with [`KeySource::InsecureKeyFile`] is left alone: the person chose
     /// and may reuse it.
     pub fn wipe(self) -> Result<Wiped, StoreError> {
-        wipe_files_and_key(&self.dir, self.kind == KeyKind::Keyring)
+        wipe_files_and_key(&self.dir, self.kind == KeyKind::Keyring, self.id)
     }
 
     /// Which backend holds the key, for `mpgram status`.
@@ -190,7 +221,7 @@ pub struct Wiped {
 /// out of a vault that cannot be opened (damaged, foreign, forgotten passphrase).
 pub fn wipe(data_dir: &Path) -> Result<Wiped, StoreError> {
     // Best effort on the keyring: a passphrase or key-file user may have none at all.
-    wipe_files_and_key(data_dir, false)
+    wipe_files_and_key(data_dir, false, None)
 }
 
 /// The kind of key the vault of `data_dir` is locked with, read from its header without
@@ -205,13 +236,26 @@ pub fn vault_key_kind(data_dir: &Path) -> Result<Option<KeyKind>, StoreError> {
     Ok(Some(header.kind))
 }
 
-fn wipe_files_and_key(data_dir: &Path, keyring_required: bool) -> Result<Wiped, StoreError> {
-    // The keyring account is named after the canonical path, as in `Vault::open`.
+/// `vault_id`: the open vault's own (else read from the file's header).
+fn wipe_files_and_key(
+    data_dir: &Path,
+    keyring_required: bool,
+    vault_id: Option<VaultId>,
+) -> Result<Wiped, StoreError> {
+    // The legacy keyring account is named after the canonical path, as in `Vault::open`.
     let dir = data_dir
         .canonicalize()
         .or_else(|_| std::path::absolute(data_dir))
         .map_err(|e| StoreError::io("find the data folder", data_dir, e))?;
     let path = dir.join(VAULT_FILE_NAME);
+    // The entry's name is in the header: read it before the file goes. A damaged header names
+    // none; its entry (if any) stays, as harmless as any key without a vault.
+    let vault_id = match vault_id {
+        Some(id) => Some(id),
+        None => file::read_if_exists(&path)?
+            .and_then(|bytes| format::read_header(&bytes).ok())
+            .and_then(|header| header.vault_id),
+    };
     // The file goes first: a crash in between then leaves an unused key, not a vault
     // without its key.
     let mut vault_file = false;
@@ -220,7 +264,7 @@ fn wipe_files_and_key(data_dir: &Path, keyring_required: bool) -> Result<Wiped, 
         file::remove_stale_temps(&path, Duration::ZERO)?;
         file::sync_dir(&dir)?;
     }
-    let keyring_entry = match key::delete_keyring_entry(&dir) {
+    let keyring_entry = match key::delete_keyring_entry(&dir, vault_id.as_ref()) {
         Ok(deleted) => deleted,
         Err(StoreError::KeyringUnavailable { detail }) if !keyring_required => {
             tracing::debug!(%detail, "no keyring to wipe");
