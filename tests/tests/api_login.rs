@@ -486,9 +486,17 @@ async fn a_guest_has_its_own_update_queue() {
         .await;
     assert!(res_is_one(&a.json));
     let last = s_.api("v=12&method=getLastUpdate", Some(&token)).await;
-    let offset = last.json.get_long("update_id").expect("update_id");
+    let offset = last
+        .json
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id");
     let owner_last = s_.api("v=12&method=getLastUpdate", Some(&owner)).await;
-    let owner_offset = owner_last.json.get_long("update_id").expect("update_id");
+    let owner_offset = owner_last
+        .json
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id");
     let (s2, t2) = (Arc::clone(&s_), token.clone());
     let open =
         tokio::spawn(async move { poll(&s2, &t2, &format!("offset={offset}&timeout=30")).await });

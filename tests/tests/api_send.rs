@@ -422,7 +422,8 @@ async fn own_sends_from_this_and_another_device_reach_the_open_poll_once() {
         .get("v=12&method=getLastUpdate")
         .await
         .json
-        .get_long("update_id")
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
         .unwrap();
 
     // Device 1 polls; device 1 sends.

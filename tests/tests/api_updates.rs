@@ -63,7 +63,11 @@ fn json_of(body: &[u8]) -> mpgram_tests::strict::Json {
 async fn pushed_message_reaches_open_poll_then_offset_acknowledges() {
     let s = Arc::new(setup().await);
     let last = json_of(&get(&s, "method=getLastUpdate").await);
-    let offset = last.get_long("update_id").expect("integer update_id");
+    // The client reads `getObject("res").getLong("update_id")` (client-j2me.md §9.2).
+    let offset = last
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id, an integer");
     let s2 = Arc::clone(&s);
     let poll = tokio::spawn(async move {
         get(&s2, &format!("method=updates&offset={offset}&timeout=30")).await
@@ -140,8 +144,9 @@ async fn get_with(s: &Setup, query: &str, header: (&str, &str)) -> Vec<u8> {
 /// The current newest `update_id` (the offset a client starts from).
 async fn start_offset(s: &Setup) -> i64 {
     json_of(&get(s, "method=getLastUpdate").await)
-        .get_long("update_id")
-        .expect("integer update_id")
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id, an integer")
 }
 
 fn message_ids(j: &mpgram_tests::strict::Json, wrapped: bool) -> Vec<i64> {
