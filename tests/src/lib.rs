@@ -93,7 +93,7 @@ pub struct DemoServer {
 
 /// Starts [`DemoServer`] with `config` and `devices` paired devices.
 pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) -> DemoServer {
-    use mpgram::pairing::{Auth, DeviceInfo, Pairing};
+    use mpgram::pairing::Pairing;
     use mpgram::server::{self, AppState, PairingHttp};
     use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 
@@ -109,26 +109,7 @@ pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) ->
         },
     );
     let pairing = Pairing::new();
-    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    // As `mpgram demo` (crates/mpgram/src/bin/mpgram.rs): an import code redeemed at once
-    // becomes the device's token. One live code at a time, so one code per device.
-    let tokens = (0..devices)
-        .map(|i| {
-            let code = pairing.create_import_code().code;
-            let info = DeviceInfo {
-                model: Some(format!("Test phone {}", i + 1)),
-                ..DeviceInfo::default()
-            };
-            assert!(
-                matches!(
-                    pairing.authenticate(loopback, &code, &info),
-                    Auth::Device(_)
-                ),
-                "the import code pairs device {i}"
-            );
-            code
-        })
-        .collect();
+    let tokens = pair_devices(&pairing, devices);
     let http = PairingHttp::new(pairing.clone());
     let state = AppState::with_pairing(account.clone(), http, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -147,4 +128,29 @@ pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) ->
         stop,
         pairing,
     }
+}
+
+/// Pairs `n` devices on `pairing` as `mpgram demo` pairs its own (crates/mpgram/src/bin/mpgram.rs):
+/// an import code redeemed at once from loopback becomes the device's token. One live code at a
+/// time, so one code per device. Returns the tokens in pairing order (device ids 1, 2, …).
+pub fn pair_devices(pairing: &mpgram::pairing::Pairing, n: usize) -> Vec<String> {
+    use mpgram::pairing::{Auth, DeviceInfo};
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    (0..n)
+        .map(|i| {
+            let code = pairing.create_import_code().code;
+            let info = DeviceInfo {
+                model: Some(format!("Test phone {}", i + 1)),
+                ..DeviceInfo::default()
+            };
+            assert!(
+                matches!(
+                    pairing.authenticate(loopback, &code, &info),
+                    Auth::Device(_)
+                ),
+                "the import code pairs device {i}"
+            );
+            code
+        })
+        .collect()
 }

@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::http::Request;
 use fakegram::{demo_world, FakeDc, Peer};
 use http_body_util::BodyExt;
-use mpgram::server::{router, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::Pairing;
+use mpgram::server::{router, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::assert_client_ok;
 use mpgram_tests::{API_HASH, API_ID};
@@ -33,10 +34,14 @@ async fn setup() -> Setup {
     );
     account.me().await.expect("connected");
     account.updates_ready().await;
-    let devices = Arc::new(MemoryDevices::new());
-    let token = mpgram::server::devices::new_token();
-    devices.insert(token.clone());
-    let app = router(AppState::new(account, devices, ServerConfig::default()));
+    // Production pairing, as `mpgram demo` pairs its device.
+    let pairing = Pairing::new();
+    let token = mpgram_tests::pair_devices(&pairing, 1).remove(0);
+    let app = router(AppState::with_pairing(
+        account,
+        PairingHttp::new(pairing),
+        ServerConfig::default(),
+    ));
     Setup { dc, app, token }
 }
 
