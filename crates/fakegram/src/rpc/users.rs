@@ -352,15 +352,12 @@ pub fn search(ctx: &Ctx<'_>, req: f::contacts::Search) -> RpcResult<e::contacts:
     }
     mine.truncate(limit);
     global.truncate(limit);
-    let ids = |kind_user: bool| {
+    let ids = |users: bool| -> Vec<i64> {
         mine.iter()
             .chain(&global)
-            .filter_map(move |p| match (p, kind_user) {
-                (Peer::User(id), true) => Some(*id),
-                (Peer::Chat(id) | Peer::Channel(id), false) => Some(*id),
-                _ => None,
-            })
-            .collect::<Vec<i64>>()
+            .filter(|p| matches!(p, Peer::User(_)) == users)
+            .map(|p| p.bare_id())
+            .collect()
     };
     let (users, chats) = wtl::peer_lists(&w, ids(true), ids(false));
     Ok(e::contacts::Found::Found(t::contacts::Found {
