@@ -1,7 +1,6 @@
 //! The media endpoints end to end over a real socket against fakegram's demo world: formats by
 //! magic bytes, sizes, baseline JPEG only, avatars, voice → MP3, tokens, errors.
 
-
 use fakegram::{demo_world, FakeDc};
 use mpgram::pairing::Pairing;
 use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
