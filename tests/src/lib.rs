@@ -75,7 +75,8 @@ pub async fn eventually<F: FnMut() -> bool>(what: &str, mut cond: F) {
 }
 
 /// Our API server on a loopback socket over a grammers account logged into fakegram's demo world:
-/// what every API test file starts from.
+/// what every API test file starts from. Devices are paired the way `mpgram demo` pairs its own
+/// (production [`mpgram::pairing::Pairing`], not a test stand-in), so tests see real auth.
 pub struct DemoServer {
     pub dc: FakeDc,
     /// `http://127.0.0.1:PORT/`
@@ -86,11 +87,14 @@ pub struct DemoServer {
     pub account: mpgram::telegram::Account,
     /// Dropping it stops the server.
     pub stop: tokio::sync::oneshot::Sender<()>,
+    /// The server's pairing (devices, import codes, revoke), as the PC side holds it.
+    pub pairing: mpgram::pairing::Pairing,
 }
 
 /// Starts [`DemoServer`] with `config` and `devices` paired devices.
 pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) -> DemoServer {
-    use mpgram::server::{self, AppState, MemoryDevices};
+    use mpgram::pairing::Pairing;
+    use mpgram::server::{self, AppState, PairingHttp};
     use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 
     let dc = FakeDc::start(fakegram::demo_world())
@@ -104,9 +108,10 @@ pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) ->
             api_hash: API_HASH.into(),
         },
     );
-    let paired = Arc::new(MemoryDevices::new());
-    let tokens = (0..devices).map(|_| paired.pair()).collect();
-    let state = AppState::new(account.clone(), paired, config);
+    let pairing = Pairing::new();
+    let tokens = pair_devices(&pairing, devices);
+    let http = PairingHttp::new(pairing.clone());
+    let state = AppState::with_pairing(account.clone(), http, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -121,5 +126,31 @@ pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) ->
         tokens,
         account,
         stop,
+        pairing,
     }
+}
+
+/// Pairs `n` devices on `pairing` as `mpgram demo` pairs its own (crates/mpgram/src/bin/mpgram.rs):
+/// an import code redeemed at once from loopback becomes the device's token. One live code at a
+/// time, so one code per device. Returns the tokens in pairing order (device ids 1, 2, …).
+pub fn pair_devices(pairing: &mpgram::pairing::Pairing, n: usize) -> Vec<String> {
+    use mpgram::pairing::{Auth, DeviceInfo};
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    (0..n)
+        .map(|i| {
+            let code = pairing.create_import_code().code;
+            let info = DeviceInfo {
+                model: Some(format!("Test phone {}", i + 1)),
+                ..DeviceInfo::default()
+            };
+            assert!(
+                matches!(
+                    pairing.authenticate(loopback, &code, &info),
+                    Auth::Device(_)
+                ),
+                "the import code pairs device {i}"
+            );
+            code
+        })
+        .collect()
 }

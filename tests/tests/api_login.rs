@@ -205,7 +205,8 @@ async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
         )
         .await;
     assert_eq!(a.status, 200);
-    assert!(res_is_one(&a.json));
+    // methods-core.md §1.10: the number 1.
+    assert_eq!(a.json.get("res"), Some(&Json::Int(1)));
     // The right code: the account has a 2FA password.
     let a = s_
         .api("v=12&method=completePhoneLogin&code=54321", Some(&token))
@@ -225,7 +226,8 @@ async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
         .api("v=12&method=complete2faLogin&password=guest", Some(&token))
         .await;
     assert_eq!(a.status, 200);
-    assert!(res_is_one(&a.json));
+    // methods-core.md §1.9: `{"res":1}`, the number, without `phone_code_hash`.
+    assert_eq!(a.json.get("res"), Some(&Json::Int(1)));
     assert_eq!(s_.guest_logged_in(), vec![true]);
     // Telegram lists the login as the phone (its headers), not as this PC.
     let seen = s_.guest_dc.world().activity.connections.clone();
@@ -246,7 +248,9 @@ async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
         .await;
     assert_eq!(a.status, 200);
     let a = s_.api("v=12&method=qrLogin", Some(&token)).await;
-    assert!(res_is_one(&a.json));
+    // methods-core.md §1.8 step 1: `{"res":1,"phone_code_hash":null}`.
+    assert_eq!(a.json.get("res"), Some(&Json::Int(1)));
+    assert_eq!(a.json.get("phone_code_hash"), Some(&Json::Null));
     // Media with the guest token come from the guest's account too (its own avatar), and the
     // owner's device still sees the owner.
     let r = s_
@@ -259,7 +263,8 @@ async fn phone_logs_its_own_account_in_with_code_and_2fa_then_logs_out() {
     // "Log out" on the phone: Telegram logs the guest out, the token is gone.
     let a = s_.api("v=12&method=logout", Some(&token)).await;
     assert_eq!(a.status, 200);
-    assert!(res_is_one(&a.json));
+    // methods-core.md §1.13: the string "1".
+    assert_eq!(a.json.get("res"), Some(&Json::Str("1".into())));
     let a = s_.api("v=12&method=me", Some(&token)).await;
     assert_eq!(a.status, 401);
     assert_eq!(
@@ -486,9 +491,17 @@ async fn a_guest_has_its_own_update_queue() {
         .await;
     assert!(res_is_one(&a.json));
     let last = s_.api("v=12&method=getLastUpdate", Some(&token)).await;
-    let offset = last.json.get_long("update_id").expect("update_id");
+    let offset = last
+        .json
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id");
     let owner_last = s_.api("v=12&method=getLastUpdate", Some(&owner)).await;
-    let owner_offset = owner_last.json.get_long("update_id").expect("update_id");
+    let owner_offset = owner_last
+        .json
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id");
     let (s2, t2) = (Arc::clone(&s_), token.clone());
     let open =
         tokio::spawn(async move { poll(&s2, &t2, &format!("offset={offset}&timeout=30")).await });

@@ -1,10 +1,9 @@
 //! The media endpoints end to end over a real socket against fakegram's demo world: formats by
 //! magic bytes, sizes, baseline JPEG only, avatars, voice → MP3, tokens, errors.
 
-use std::sync::Arc;
-
 use fakegram::{demo_world, FakeDc};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::Pairing;
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 
 const MUM: i64 = 100_000_002;
@@ -43,12 +42,13 @@ async fn start() -> Server {
             api_hash: mpgram_tests::API_HASH.into(),
         },
     );
-    let devices = Arc::new(MemoryDevices::new());
-    let token = devices.pair();
+    // Production pairing, as `mpgram demo` pairs its device.
+    let pairing = Pairing::new();
+    let token = mpgram_tests::pair_devices(&pairing, 1).remove(0);
     let cache = tempfile::tempdir().expect("tempdir");
-    let state = AppState::new(
+    let state = AppState::with_pairing(
         account,
-        devices,
+        PairingHttp::new(pairing),
         ServerConfig {
             instance_password: Some("pw".into()),
             media_cache_dir: Some(cache.path().to_path_buf()),

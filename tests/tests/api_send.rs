@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use fakegram::world::{EntityKind, Media};
 use fakegram::{demo_world, FakeDc, MsgRec};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::Pairing;
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::Json;
 
@@ -357,9 +358,14 @@ async fn a_repeat_after_a_restart_is_refused_by_telegram_and_reported_as_success
         },
     );
     account.me().await.expect("connected");
-    let devices = Arc::new(MemoryDevices::new());
-    devices.insert(s.token.clone());
-    let state = AppState::new(account, devices, ServerConfig::default());
+    // The restarted server's devices are the first one's, as a restart restores them.
+    let pairing = Pairing::new();
+    pairing.restore(s.pairing.snapshot());
+    let state = AppState::with_pairing(
+        account,
+        PairingHttp::new(pairing.clone()),
+        ServerConfig::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -373,6 +379,7 @@ async fn a_repeat_after_a_restart_is_refused_by_telegram_and_reported_as_success
         second: String::new(),
         http: s.http.clone(),
         stop,
+        pairing,
     };
     assert_eq!(
         again.get("v=12&method=getDialogs&limit=50").await.status,
@@ -422,7 +429,8 @@ async fn own_sends_from_this_and_another_device_reach_the_open_poll_once() {
         .get("v=12&method=getLastUpdate")
         .await
         .json
-        .get_long("update_id")
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
         .unwrap();
 
     // Device 1 polls; device 1 sends.

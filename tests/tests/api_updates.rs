@@ -7,7 +7,8 @@ use axum::body::Body;
 use axum::http::Request;
 use fakegram::{demo_world, FakeDc, Peer};
 use http_body_util::BodyExt;
-use mpgram::server::{router, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::Pairing;
+use mpgram::server::{router, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::assert_client_ok;
 use mpgram_tests::{API_HASH, API_ID};
@@ -33,10 +34,14 @@ async fn setup() -> Setup {
     );
     account.me().await.expect("connected");
     account.updates_ready().await;
-    let devices = Arc::new(MemoryDevices::new());
-    let token = mpgram::server::devices::new_token();
-    devices.insert(token.clone());
-    let app = router(AppState::new(account, devices, ServerConfig::default()));
+    // Production pairing, as `mpgram demo` pairs its device.
+    let pairing = Pairing::new();
+    let token = mpgram_tests::pair_devices(&pairing, 1).remove(0);
+    let app = router(AppState::with_pairing(
+        account,
+        PairingHttp::new(pairing),
+        ServerConfig::default(),
+    ));
     Setup { dc, app, token }
 }
 
@@ -63,7 +68,11 @@ fn json_of(body: &[u8]) -> mpgram_tests::strict::Json {
 async fn pushed_message_reaches_open_poll_then_offset_acknowledges() {
     let s = Arc::new(setup().await);
     let last = json_of(&get(&s, "method=getLastUpdate").await);
-    let offset = last.get_long("update_id").expect("integer update_id");
+    // The client reads `getObject("res").getLong("update_id")` (client-j2me.md §9.2).
+    let offset = last
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id, an integer");
     let s2 = Arc::clone(&s);
     let poll = tokio::spawn(async move {
         get(&s2, &format!("method=updates&offset={offset}&timeout=30")).await
@@ -140,8 +149,9 @@ async fn get_with(s: &Setup, query: &str, header: (&str, &str)) -> Vec<u8> {
 /// The current newest `update_id` (the offset a client starts from).
 async fn start_offset(s: &Setup) -> i64 {
     json_of(&get(s, "method=getLastUpdate").await)
-        .get_long("update_id")
-        .expect("integer update_id")
+        .get_object("res")
+        .and_then(|r| r.get_long("update_id"))
+        .expect("res.update_id, an integer")
 }
 
 fn message_ids(j: &mpgram_tests::strict::Json, wrapped: bool) -> Vec<i64> {

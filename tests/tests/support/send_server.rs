@@ -20,6 +20,8 @@ pub struct Server {
     pub second: String,
     pub http: reqwest::Client,
     pub stop: tokio::sync::oneshot::Sender<()>,
+    /// The server's devices (a restart carries them over).
+    pub pairing: mpgram::pairing::Pairing,
 }
 
 pub struct Answer {
@@ -41,6 +43,7 @@ pub async fn start_with(config: ServerConfig) -> Server {
             .build()
             .expect("client"),
         stop: d.stop,
+        pairing: d.pairing,
     };
     // The phone's start: the chat list fills the peer cache.
     assert_eq!(s.get("v=12&method=getDialogs&limit=50").await.status, 200);

@@ -283,8 +283,16 @@ fn membership(ctx: &Ctx<'_>, channel: &e::InputChannel, join: bool) -> RpcResult
     Ok(out)
 }
 
-pub fn join_channel(ctx: &Ctx<'_>, req: f::channels::JoinChannel) -> RpcResult<e::Updates> {
-    membership(ctx, &req.channel, true)
+/// In this layer `channels.joinChannel` answers `messages.ChatInviteJoinResult` (a bare
+/// `Updates` does not deserialize on the client).
+pub fn join_channel(
+    ctx: &Ctx<'_>,
+    req: f::channels::JoinChannel,
+) -> RpcResult<e::messages::ChatInviteJoinResult> {
+    let updates = membership(ctx, &req.channel, true)?;
+    Ok(e::messages::ChatInviteJoinResult::Ok(
+        t::messages::ChatInviteJoinResultOk { updates },
+    ))
 }
 
 pub fn leave_channel(ctx: &Ctx<'_>, req: f::channels::LeaveChannel) -> RpcResult<e::Updates> {

@@ -493,14 +493,10 @@ pub fn get_forum_topics(
     }))
 }
 
-/// A thread: a forum topic, or the comments of a channel post (in its discussion group).
-pub fn get_replies(
-    ctx: &Ctx<'_>,
-    req: f::messages::GetReplies,
-) -> RpcResult<e::messages::Messages> {
-    let w = ctx.world();
-    let peer = resolve_peer(&w, &req.peer)?;
-    let (thread_peer, top) = match peer {
+/// Where a thread lives and its top message: the comments of a broadcast post are in the linked
+/// discussion group, under the group's copy of the post; any other thread is `msg_id` itself.
+fn thread_of(w: &World, peer: Peer, msg_id: i32) -> RpcResult<(Peer, i32)> {
+    match peer {
         Peer::Channel(id) if w.chat(id).is_some_and(|c| c.kind == ChatKind::Broadcast) => {
             let group = w
                 .chat(id)
@@ -514,14 +510,24 @@ pub fn get_replies(
                     m.values().find(|m| {
                         m.fwd_from
                             .as_ref()
-                            .is_some_and(|f| f.channel_post == Some(req.msg_id))
+                            .is_some_and(|f| f.channel_post == Some(msg_id))
                     })
                 })
                 .ok_or_else(|| RpcErr::bad("MSG_ID_INVALID"))?;
-            (gp, root.id)
+            Ok((gp, root.id))
         }
-        _ => (peer, req.msg_id),
-    };
+        _ => Ok((peer, msg_id)),
+    }
+}
+
+/// A thread: a forum topic, or the comments of a channel post (in its discussion group).
+pub fn get_replies(
+    ctx: &Ctx<'_>,
+    req: f::messages::GetReplies,
+) -> RpcResult<e::messages::Messages> {
+    let w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let (thread_peer, top) = thread_of(&w, peer, req.msg_id)?;
     let all: Vec<&MsgRec> = w
         .messages
         .get(&thread_peer)
@@ -544,5 +550,117 @@ pub fn get_replies(
         &page,
         all.len(),
         Some(start),
+    ))
+}
+
+/// The comments thread of a channel post (or a supergroup thread): its top message, the newest
+/// comment and the read marks. Only supergroup threads exist; elsewhere `MSG_ID_INVALID`.
+pub fn get_discussion_message(
+    ctx: &Ctx<'_>,
+    req: f::messages::GetDiscussionMessage,
+) -> RpcResult<e::messages::DiscussionMessage> {
+    let w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let (thread_peer, top) = thread_of(&w, peer, req.msg_id)?;
+    let is_supergroup = matches!(thread_peer, Peer::Channel(id)
+        if w.chat(id).is_some_and(|c| matches!(c.kind, ChatKind::Megagroup { .. })));
+    let root = w
+        .message(thread_peer, top)
+        .filter(|_| is_supergroup)
+        .ok_or_else(|| RpcErr::bad("MSG_ID_INVALID"))?;
+    let comments: Vec<&MsgRec> = w
+        .messages
+        .get(&thread_peer)
+        .map(|m| m.values().filter(|m| m.top_id == Some(top)).collect())
+        .unwrap_or_default();
+    // Thread read marks are not kept apart from the chat's: the chat's marks stand in.
+    let (read_in, read_out) = w
+        .dialog(thread_peer)
+        .map_or((0, 0), |d| (d.read_inbox_max_id, d.read_outbox_max_id));
+    let unread_count = comments.iter().filter(|m| !m.out && m.id > read_in).count() as i32;
+    let max_id = comments.last().map(|m| m.id);
+    // Chat-wide marks can be past the thread; clamp them into it.
+    let last = max_id.unwrap_or(top);
+    let (users, chats) = lists_for(&w, [root], [thread_peer, peer]);
+    Ok(e::messages::DiscussionMessage::Message(
+        t::messages::DiscussionMessage {
+            messages: vec![wtl::message(&w, root)],
+            max_id,
+            read_inbox_max_id: Some(read_in.min(last)),
+            read_outbox_max_id: Some(read_out.min(last)),
+            unread_count,
+            chats,
+            users,
+        },
+    ))
+}
+
+/// Who read an outgoing message of a group: every other member once the group's outbox mark
+/// passed it (fakegram keeps one read mark per chat), at the message's date plus a minute.
+pub fn get_message_read_participants(
+    ctx: &Ctx<'_>,
+    req: f::messages::GetMessageReadParticipants,
+) -> RpcResult<Vec<e::ReadParticipantDate>> {
+    let w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let chat = match peer {
+        Peer::Chat(id) => w.chat(id),
+        Peer::Channel(id) => w
+            .chat(id)
+            .filter(|c| matches!(c.kind, ChatKind::Megagroup { .. })),
+        Peer::User(_) => None,
+    }
+    .ok_or_else(|| RpcErr::bad("PEER_ID_INVALID"))?;
+    let m = w
+        .message(peer, req.msg_id)
+        .filter(|m| m.out)
+        .ok_or_else(|| RpcErr::bad("MSG_ID_INVALID"))?;
+    let read = w.dialog(peer).is_some_and(|d| d.read_outbox_max_id >= m.id);
+    if !read {
+        return Ok(Vec::new());
+    }
+    Ok(chat
+        .members
+        .iter()
+        .filter(|u| **u != w.me)
+        .map(|&user_id| {
+            e::ReadParticipantDate::Date(t::ReadParticipantDate {
+                user_id,
+                date: m.date + 60,
+            })
+        })
+        .collect())
+}
+
+/// Reads a thread up to `read_max_id`. Thread marks are not kept apart (see
+/// [`get_discussion_message`]), so this checks the thread and changes nothing.
+pub fn read_discussion(ctx: &Ctx<'_>, req: f::messages::ReadDiscussion) -> RpcResult<bool> {
+    let w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let (thread_peer, top) = thread_of(&w, peer, req.msg_id)?;
+    if w.message(thread_peer, top).is_none() {
+        return Err(RpcErr::bad("MSG_ID_INVALID"));
+    }
+    super::ok()
+}
+
+/// Marks the chat's mentions read. fakegram's dialogs report no unread mentions, so there is
+/// nothing to change.
+pub fn read_mentions(
+    ctx: &Ctx<'_>,
+    req: f::messages::ReadMentions,
+) -> RpcResult<e::messages::AffectedHistory> {
+    let w = ctx.world();
+    let peer = resolve_peer(&w, &req.peer)?;
+    let pts = match peer {
+        Peer::Channel(id) => w.chat(id).map_or(1, |c| c.pts),
+        _ => w.pts,
+    };
+    Ok(e::messages::AffectedHistory::History(
+        t::messages::AffectedHistory {
+            pts,
+            pts_count: 0,
+            offset: 0,
+        },
     ))
 }

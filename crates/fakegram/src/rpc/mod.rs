@@ -11,6 +11,7 @@ mod bots;
 mod channels;
 mod files;
 mod invites;
+mod members;
 mod messages;
 mod send;
 mod stickers;
@@ -194,9 +195,15 @@ fn dispatch(ctx: &Ctx<'_>, ctor: u32, body: &[u8]) -> RpcResult<Vec<u8>> {
         f::contacts::ResolveUsername => users::resolve_username,
         f::contacts::GetContacts => users::get_contacts,
         f::contacts::ResolvePhone => users::resolve_phone,
+        f::contacts::Search => users::search,
         f::messages::CheckChatInvite => invites::check_chat_invite,
         f::messages::GetExportedChatInvites => invites::get_exported_chat_invites,
         f::messages::ExportChatInvite => invites::export_chat_invite,
+        f::messages::ImportChatInvite => members::import_chat_invite,
+        f::messages::AddChatUser => members::add_chat_user,
+        f::messages::DeleteChatUser => members::delete_chat_user,
+        f::channels::InviteToChannel => members::invite_to_channel,
+        f::channels::EditBanned => members::edit_banned,
         f::photos::GetUserPhotos => users::get_user_photos,
         f::messages::GetDialogs => messages::get_dialogs,
         f::messages::GetPeerDialogs => messages::get_peer_dialogs,
@@ -209,6 +216,10 @@ fn dispatch(ctx: &Ctx<'_>, ctor: u32, body: &[u8]) -> RpcResult<Vec<u8>> {
         f::messages::GetChats => messages::get_chats,
         f::messages::GetForumTopics => messages::get_forum_topics,
         f::messages::GetReplies => messages::get_replies,
+        f::messages::GetDiscussionMessage => messages::get_discussion_message,
+        f::messages::GetMessageReadParticipants => messages::get_message_read_participants,
+        f::messages::ReadDiscussion => messages::read_discussion,
+        f::messages::ReadMentions => messages::read_mentions,
         f::messages::GetStickerSet => files::get_sticker_set,
         f::messages::GetAllStickers => files::get_all_stickers,
         f::messages::SendMessage => send::send_message,

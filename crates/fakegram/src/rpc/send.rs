@@ -317,7 +317,7 @@ pub fn send_media(ctx: &Ctx<'_>, req: f::messages::SendMedia) -> RpcResult<e::Up
     Ok(post_and_answer(ctx, &mut w, req.random_id, m))
 }
 
-fn single_update(w: &World, entry: &LoggedUpdate) -> e::Updates {
+pub(super) fn single_update(w: &World, entry: &LoggedUpdate) -> e::Updates {
     let (users, chats) = wtl::update_peers(w, entry);
     e::Updates::Updates(t::Updates {
         updates: wtl::update(w, entry).into_iter().collect(),

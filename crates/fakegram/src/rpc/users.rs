@@ -298,3 +298,72 @@ pub fn get_user_photos(
         users: vec![wtl::user(&w, u)],
     }))
 }
+
+/// `contacts.search`: users and chats whose name (any word) or username starts with `q`, case
+/// folded. `my_results` are the account's own (contacts, private chats, chats it is in);
+/// `results` the public ones (with a username) it does not have, as Telegram splits them.
+pub fn search(ctx: &Ctx<'_>, req: f::contacts::Search) -> RpcResult<e::contacts::Found> {
+    let w = ctx.world();
+    let q = req.q.trim().trim_start_matches('@').to_lowercase();
+    if q.is_empty() {
+        return Err(RpcErr::bad("QUERY_TOO_SHORT"));
+    }
+    let limit = usize::try_from(req.limit)
+        .ok()
+        .filter(|l| *l > 0)
+        .unwrap_or(20)
+        .min(100);
+    let hit = |name: &str, username: Option<&str>| {
+        name.split_whitespace()
+            .any(|word| word.to_lowercase().starts_with(&q))
+            || username.is_some_and(|u| u.to_lowercase().starts_with(&q))
+    };
+    let me = w.me;
+    // Both maps are ordered by id, so the answer is the same on every run.
+    let chats: Vec<&world::ChatRec> = w
+        .chats
+        .values()
+        .filter(|c| hit(&c.title, c.username.as_deref()))
+        .collect();
+    let users: Vec<&world::UserRec> = w
+        .users
+        .values()
+        .filter(|u| u.id != me)
+        .filter(|u| {
+            let name = format!("{} {}", u.first_name, u.last_name.as_deref().unwrap_or(""));
+            hit(&name, u.username.as_deref())
+        })
+        .collect();
+    let (mut mine, mut global) = (Vec::new(), Vec::new());
+    for c in chats {
+        if c.members.contains(&me) && !c.left {
+            mine.push(c.peer());
+        } else if c.username.is_some() {
+            global.push(c.peer());
+        }
+    }
+    for u in users {
+        let peer = Peer::User(u.id);
+        if u.contact || w.dialog(peer).is_some() {
+            mine.push(peer);
+        } else if u.username.is_some() {
+            global.push(peer);
+        }
+    }
+    mine.truncate(limit);
+    global.truncate(limit);
+    let ids = |users: bool| -> Vec<i64> {
+        mine.iter()
+            .chain(&global)
+            .filter(|p| matches!(p, Peer::User(_)) == users)
+            .map(|p| p.bare_id())
+            .collect()
+    };
+    let (users, chats) = wtl::peer_lists(&w, ids(true), ids(false));
+    Ok(e::contacts::Found::Found(t::contacts::Found {
+        my_results: mine.into_iter().map(wtl::peer).collect(),
+        results: global.into_iter().map(wtl::peer).collect(),
+        chats,
+        users,
+    }))
+}
