@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Response, StatusCode};
-use base64::Engine as _;
 use bytes::Bytes;
 use thiserror::Error;
 use tokio::sync::Semaphore;
 
+use crate::api::methods::bots::lenient_base64;
 use crate::api::params::{Params, RequestInput};
 use crate::pairing::Pairing;
 
@@ -106,7 +106,8 @@ impl QrPictures {
             .filter(|s| *s > 0)
             .map_or(DEFAULT_SCALE, |s| s.min(MAX_SCALE));
         let scale = u32::try_from(scale).unwrap_or(6);
-        let key = (decode_lenient(&t), scale);
+        // The same lenient base64 as button data and poll options (`methods-more.md` §0.7).
+        let key = (lenient_base64(&t), scale);
         if let Some(hit) = self.cached(&key) {
             return png(hit);
         }
@@ -158,31 +159,6 @@ impl QrPictures {
         }
         cache.push_back((key, png));
     }
-}
-
-/// Base64 as the reference reads it: characters outside the alphabet skipped, padding optional,
-/// the URL-safe alphabet accepted too.
-pub fn decode_lenient(t: &str) -> Vec<u8> {
-    let mut clean: String = t
-        .chars()
-        .filter_map(|c| match c {
-            '-' => Some('+'),
-            '_' => Some('/'),
-            c if c.is_ascii_alphanumeric() || c == '+' || c == '/' => Some(c),
-            _ => None,
-        })
-        .collect();
-    if clean.len() % 4 == 1 {
-        // A dangling last character carries no whole byte.
-        clean.pop();
-    }
-    let engine = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_allow_trailing_bits(true)
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
-    );
-    engine.decode(clean).unwrap_or_default()
 }
 
 /// A QR code (level L, quiet zone 4 modules, `scale` px per module) as an 8-bit RGB PNG.

@@ -7,7 +7,7 @@
 //! without a token, as the reference does.
 
 mod account;
-mod bots;
+pub(crate) mod bots;
 mod dialogs;
 mod editing;
 mod history;
