@@ -44,7 +44,8 @@ use zeroize::Zeroizing;
 pub use contents::{Saver, StoredCredentials, VaultData};
 pub use error::StoreError;
 pub use key::{
-    Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, PASSPHRASE_ENV, SERVICE,
+    Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, CREDENTIALS_DIRECTORY_ENV,
+    PASSPHRASE_ENV, SERVICE,
 };
 
 use format::{FormatError, KdfParams, VaultKey};
