@@ -20,7 +20,7 @@ deb=$(bash scripts/package.sh --dev | tail -n 1)
 step "built $deb in $((SECONDS - start)) s ($(du -k "$deb" | cut -f1) KiB)"
 
 step "lintian"
-lintian --fail-on error --no-tag-display-limit "$deb" || fail "lintian reports errors"
+lintian --fail-on error --tag-display-limit 0 "$deb" || fail "lintian reports errors"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
