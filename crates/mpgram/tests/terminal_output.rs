@@ -59,8 +59,8 @@ fn run_demo(rust_log: Option<&str>) -> Output {
     // "code: " is the last line the demo prints before it serves.
     while !stdout.lines().any(|l| l.starts_with("code: ")) {
         let line = lines_rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the demo prints its instructions within a minute");
+            .recv_timeout(Duration::from_secs(90))
+            .expect("the demo prints its instructions within 90 s");
         if let Some(t) = line.strip_prefix("token: ") {
             token = Some(t.to_owned());
         } else if let (None, Some(i)) = (&url, line.find("http://")) {
