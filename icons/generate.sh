@@ -21,6 +21,9 @@ render() {
 }
 
 render 32 32x32.png
+# 48 and 64: the hicolor sizes menus and docks ask for most (the Debian package ships them).
+render 48 48x48.png
+render 64 64x64.png
 render 128 128x128.png
 render 256 128x128@2x.png
 render 512 icon.png
@@ -36,4 +39,4 @@ convert "$tmp/16.png" "$tmp/24.png" "$tmp/32.png" "$tmp/48.png" "$tmp/64.png" "$
 # The window's page shows the mark too; ui/ is the only folder the webview can load from.
 cp mpgram.svg ../ui/mpgram.svg
 
-echo "generate.sh: wrote 32x32.png 128x128.png 128x128@2x.png icon.png icon.ico ../ui/mpgram.svg"
+echo "generate.sh: wrote 32x32.png 48x48.png 64x64.png 128x128.png 128x128@2x.png icon.png icon.ico ../ui/mpgram.svg"

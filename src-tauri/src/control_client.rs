@@ -190,9 +190,86 @@ impl SseParser {
     }
 }
 
+/// Paces the window's reconnects to the tray's event stream: quick at first (a restarting tray is
+/// back within a second), then slower while it stays away, so a window left behind does not spin; and
+/// each kind of failure is logged once, not every retry.
+#[derive(Debug)]
+pub struct Reconnect {
+    delay: Duration,
+    logged: Option<String>,
+}
+
+impl Default for Reconnect {
+    fn default() -> Self {
+        Self {
+            delay: Self::FIRST,
+            logged: None,
+        }
+    }
+}
+
+impl Reconnect {
+    pub const FIRST: Duration = Duration::from_millis(300);
+    pub const MAX: Duration = Duration::from_secs(5);
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The stream was up: the next failure is news again and is retried quickly.
+    pub fn connected(&mut self) {
+        self.delay = Self::FIRST;
+        self.logged = None;
+    }
+
+    /// The stream ended with `failure`: how long to wait before the next try, and whether this
+    /// failure differs from the last one logged (so the caller logs it).
+    pub fn failed(&mut self, failure: &str) -> (Duration, bool) {
+        let wait = self.delay;
+        self.delay = (self.delay * 2).min(Self::MAX);
+        let new = self.logged.as_deref() != Some(failure);
+        if new {
+            self.logged = Some(failure.to_owned());
+        }
+        (wait, new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::SseParser;
+    use super::{Reconnect, SseParser};
+    use std::time::Duration;
+
+    #[test]
+    fn reconnects_back_off_and_log_a_repeated_failure_once() {
+        let mut r = Reconnect::new();
+        let gone = "Err(NotRunning)";
+        let waits: Vec<(u128, bool)> = (0..7)
+            .map(|_| {
+                let (wait, log) = r.failed(gone);
+                (wait.as_millis(), log)
+            })
+            .collect();
+        assert_eq!(
+            waits,
+            vec![
+                (300, true),
+                (600, false),
+                (1200, false),
+                (2400, false),
+                (4800, false),
+                (5000, false),
+                (5000, false)
+            ]
+        );
+        // A different failure is news; so is the same one after the stream was up again.
+        assert_eq!(
+            r.failed("Err(Broken(\"reset\"))"),
+            (Duration::from_secs(5), true)
+        );
+        r.connected();
+        assert_eq!(r.failed(gone), (Reconnect::FIRST, true));
+    }
 
     #[test]
     fn sse_events_split_across_chunks_come_out_whole() {

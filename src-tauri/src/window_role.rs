@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
-use crate::control_client::{CallError, Control};
+use crate::control_client::{CallError, Control, Reconnect};
 
 pub const WINDOW_TITLE: &str = "MPGram Home";
 
@@ -116,9 +116,12 @@ fn open_in_browser(url: &tauri::Url) {
 /// when the tray process is gone for good (its `control.json` removed on Quit).
 async fn forward_events(app: tauri::AppHandle, client: Control) {
     let mut missing_since: Option<Instant> = None;
+    let mut reconnect = Reconnect::new();
     loop {
+        let mut connected = false;
         let result = client
             .events(|name, data| {
+                connected = true;
                 if name == "open-window" {
                     if let Some(w) = app.get_webview_window("main") {
                         let _ = w.unminimize();
@@ -130,7 +133,13 @@ async fn forward_events(app: tauri::AppHandle, client: Control) {
                 let _ = app.emit("control", json!({"event": name, "data": data}));
             })
             .await;
-        tracing::info!("event stream ended: {result:?}");
+        if connected {
+            reconnect.connected();
+        }
+        let (wait, news) = reconnect.failed(&format!("{result:?}"));
+        if news {
+            tracing::info!("event stream ended: {result:?}");
+        }
         let _ = app.emit(
             "control",
             json!({"event": "connection", "data": {"connected": false}}),
@@ -145,6 +154,6 @@ async fn forward_events(app: tauri::AppHandle, client: Control) {
         } else {
             missing_since = None;
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::sleep(wait).await;
     }
 }

@@ -266,31 +266,65 @@ impl Window {
             PathBuf::from,
         );
         std::fs::create_dir_all(&dir).expect("screenshot dir");
-        // Let fonts and the QR image settle before the picture.
+        let path = dir.join(format!("{name}.png"));
+        // Let fonts and the QR image settle before the picture, then retake it while it is still
+        // blank (the page may not have painted yet after a resize or a new screen).
         tokio::time::sleep(Duration::from_millis(400)).await;
-        // WebKitWebDriver's own screenshot command hangs under Xvfb: take the window's pixels from X.
-        let window = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "^MPGram Home$"])
-            .output()
-            .ok()
-            .and_then(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .map(str::to_owned)
-            });
-        let Some(window) = window else {
-            eprintln!("no screenshot {name}: the window was not found with xdotool");
-            return;
-        };
-        let status = Command::new("import")
-            .args(["-window", &window])
-            .arg(dir.join(format!("{name}.png")))
-            .status();
-        if !status.is_ok_and(|s| s.success()) {
-            eprintln!("no screenshot {name}: ImageMagick's import failed or is missing");
+        let start = Instant::now();
+        loop {
+            capture_window(&path);
+            let colours = distinct_colours(&path, MIN_SCREENSHOT_COLOURS);
+            if colours >= MIN_SCREENSHOT_COLOURS {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "screenshot {name} is blank: {colours} colour(s) in {}",
+                path.display()
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
+}
+
+/// A screenshot of a screen of the app has text, a logo, buttons: far more colours than this. One
+/// with fewer is a blank (black) capture, which a README picture must never be.
+const MIN_SCREENSHOT_COLOURS: usize = 64;
+
+/// Takes the window's pixels from X (WebKitWebDriver's own screenshot command hangs under Xvfb).
+/// `-screen` reads them from the root window, i.e. what is on the screen: read from the window itself,
+/// the part WebKit draws in its compositing mode (a child surface of another depth) comes out black.
+fn capture_window(path: &Path) {
+    let window = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", "^MPGram Home$"])
+        .output()
+        .expect("xdotool runs (bash scripts/deps.sh --test installs it)");
+    let window = String::from_utf8_lossy(&window.stdout)
+        .lines()
+        .next()
+        .map(str::to_owned)
+        .expect("the window is on the screen for its screenshot");
+    let status = Command::new("import")
+        .args(["-screen", "-window", &window])
+        .arg(path)
+        .status()
+        .expect("ImageMagick's import runs (bash scripts/deps.sh --test installs it)");
+    assert!(status.success(), "import failed for {}", path.display());
+}
+
+/// How many distinct colours the picture has, counting up to `enough`.
+fn distinct_colours(path: &Path, enough: usize) -> usize {
+    let picture = image::open(path)
+        .unwrap_or_else(|e| panic!("screenshot {} unreadable: {e}", path.display()))
+        .to_rgb8();
+    let mut seen = std::collections::HashSet::new();
+    for pixel in picture.pixels() {
+        seen.insert(pixel.0);
+        if seen.len() >= enough {
+            break;
+        }
+    }
+    seen.len()
 }
 
 /// A phone running the MPGram client against the instance URL shown in the window.

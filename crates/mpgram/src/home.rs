@@ -36,11 +36,16 @@ impl Home {
         data_dir: Option<&Path>,
         insecure_key_file: Option<PathBuf>,
     ) -> Result<Self, HomeError> {
+        Self::open_with(data_dir, &KeySource::choose(insecure_key_file))
+    }
+
+    /// [`Home::open`] with the key from `source` (a service's systemd credential, say).
+    pub fn open_with(data_dir: Option<&Path>, source: &KeySource) -> Result<Self, HomeError> {
         let dir = match data_dir {
             Some(d) => d.to_path_buf(),
             None => store::default_data_dir()?,
         };
-        let vault = Vault::open(&dir, &KeySource::choose(insecure_key_file))?;
+        let vault = Vault::open(&dir, source)?;
         let data = VaultData::load(&vault)?;
         Ok(Self {
             vault: Arc::new(vault),
@@ -211,6 +216,11 @@ pub async fn cli_login(
         return Err(HomeError::Cancelled);
     };
     home.save_session(&account)?;
+    // Credentials from the environment are kept with the login, so `mpgram serve` started by a
+    // service manager (which does not have the login shell's environment) still has them.
+    if home.data.credentials.is_none() && ApiCredentials::built_in().is_none() {
+        home.set_credentials(account.credentials())?;
+    }
     let _ = writeln!(
         out,
         "Logged in as {name}. The login is kept in {}.",

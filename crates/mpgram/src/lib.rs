@@ -5,6 +5,7 @@
 pub mod api;
 pub mod control;
 pub mod home;
+pub mod logging;
 pub mod media;
 pub mod model;
 pub mod pairing;

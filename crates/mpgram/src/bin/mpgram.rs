@@ -14,7 +14,7 @@ use mpgram::control::{status::account_info, ControlServer, ControlState, Status}
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
-use mpgram::store::Saver;
+use mpgram::store::{KeySource, Saver};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::net::TcpListener;
 
@@ -51,6 +51,10 @@ enum Command {
         /// Keep the vault key in this 0600 file instead of the OS keyring (insecure).
         #[arg(long)]
         insecure_key_file: Option<PathBuf>,
+        /// Read the vault key from the systemd credential NAME ($CREDENTIALS_DIRECTORY/NAME), as
+        /// the packaged mpgram.service does.
+        #[arg(long, value_name = "NAME", conflicts_with = "insecure_key_file")]
+        key_credential: Option<String>,
     },
     /// Log in to Telegram: a QR code to scan with the Telegram app, or `--phone`.
     Login {
@@ -107,16 +111,13 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Write the man pages and shell completions into DIR (for packaging; not for people).
+    #[command(hide = true)]
+    GenerateDocs { dir: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    mpgram::logging::init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -146,7 +147,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             data_dir,
             insecure_key_file,
-        } => serve(listen, data_dir, insecure_key_file).await,
+            key_credential,
+        } => {
+            let source = match key_credential {
+                Some(name) => KeySource::SystemdCredential(name),
+                None => KeySource::choose(insecure_key_file),
+            };
+            serve(listen, data_dir, source).await
+        }
         Command::Login {
             phone,
             data_dir,
@@ -177,6 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Approve { id, data_dir } => device_action(data_dir, Action::Approve, &id).await,
         Command::Deny { id, data_dir } => device_action(data_dir, Action::Deny, &id).await,
         Command::Revoke { id, data_dir } => device_action(data_dir, Action::Revoke, &id).await,
+        Command::GenerateDocs { dir } => generate_docs(&dir),
     }
 }
 
@@ -256,9 +265,12 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     let control = start_control(&data_dir, http, &url, true, &account).await?;
     println!("MPGram Home demo is serving at {url}");
     println!("Data folder: {}", data_dir.display());
-    println!("On the phone: Instance URL {url}, then \"Import session\" with the token below,");
-    println!("or \"Log in with QR\" and type the user code into the captcha box,");
-    println!("or \"Import session\" with the one-time code (valid 10 minutes).");
+    // The labels are the MPGram client's own, word for word, so the person finds the buttons.
+    println!(
+        "On the phone: Instance URL {url}, then \"Import existing session\" with the token below,"
+    );
+    println!("or \"Log in using QR code\" and type the user code into the Captcha box,");
+    println!("or \"Import existing session\" with the one-time code (valid 10 minutes).");
     println!("token: {token}");
     println!("user code: {user_code}");
     println!("code: {}", import.code);
@@ -303,11 +315,37 @@ fn claim(data_dir: Option<PathBuf>) -> anyhow::Result<mpgram::store::DataLock> {
 
 /// Opens a data folder's vault (the keyring may block, so off the runtime).
 async fn open_home(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<Home> {
+    open_home_with(data_dir, KeySource::choose(key_file)).await
+}
+
+async fn open_home_with(data_dir: Option<PathBuf>, source: KeySource) -> anyhow::Result<Home> {
     Ok(
-        tokio::task::spawn_blocking(move || Home::open(data_dir.as_deref(), key_file))
+        tokio::task::spawn_blocking(move || Home::open_with(data_dir.as_deref(), &source))
             .await
             .context("opening the vault")??,
     )
+}
+
+/// The man pages (`mpgram.1`, `mpgram-serve.1`, …) and bash, zsh and fish completions, made from
+/// the clap definitions above so they never drift from the real options. `scripts/package.sh`
+/// runs this and ships the files in the .deb.
+fn generate_docs(dir: &std::path::Path) -> anyhow::Result<()> {
+    use clap::CommandFactory as _;
+    use clap_complete::Shell;
+    let man = dir.join("man");
+    let completions = dir.join("completions");
+    for d in [&man, &completions] {
+        std::fs::create_dir_all(d).with_context(|| format!("could not create {}", d.display()))?;
+    }
+    let cmd = Cli::command();
+    clap_mangen::generate_to(cmd.clone(), &man)
+        .with_context(|| format!("could not write the man pages to {}", man.display()))?;
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+        clap_complete::generate_to(shell, &mut cmd.clone(), "mpgram", &completions)
+            .with_context(|| format!("could not write the {shell} completions"))?;
+    }
+    println!("{}", dir.display());
+    Ok(())
 }
 
 async fn login(
@@ -352,11 +390,11 @@ async fn status(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow:
 async fn serve(
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
-    key_file: Option<PathBuf>,
+    source: KeySource,
 ) -> anyhow::Result<()> {
     let stop = stop_signal();
     let _lock = claim(data_dir.clone())?;
-    let home = open_home(data_dir, key_file).await?;
+    let home = open_home_with(data_dir, source).await?;
     let account = home.account()?;
     let pairing = Pairing::new();
     if let Some(devices) = home.data.devices.clone() {

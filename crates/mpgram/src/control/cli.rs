@@ -163,8 +163,9 @@ async fn pair_loop(
         ));
     }
     println!("Pairing is open. On the phone, set the Instance URL, then either:");
-    println!("  - \"Log in with QR\" (or \"Log in\" with any number) and type the user code into the captcha box, or");
-    println!("  - \"Import session\" with the one-time code (valid 10 minutes), or");
+    // The labels are the MPGram client's own, word for word, so the person finds the buttons.
+    println!("  - \"Log in using QR code\" (or \"Log in using phone number\" with any number) and type the user code into the Captcha box, or");
+    println!("  - \"Import existing session\" with the one-time code (valid 10 minutes), or");
     println!("  - scan the QR code with the phone's camera for these steps.");
     // The phone's Instance URL box wants the trailing slash.
     println!("url: {url}/");

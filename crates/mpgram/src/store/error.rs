@@ -132,6 +132,13 @@ pub enum StoreError {
     )]
     KeyFileNotPrivate { path: PathBuf },
 
+    /// The systemd credential holding the key was not handed to this process.
+    #[error(
+        "no systemd credential {name}: run this as a service with LoadCredential={name}:FILE \
+         (FILE being the key file given to `mpgram login --insecure-key-file`)"
+    )]
+    CredentialMissing { name: String },
+
     /// A passphrase was chosen but the environment variable holding it is not set.
     #[error("no passphrase given: set {var}")]
     NoPassphrase { var: String },

@@ -118,6 +118,11 @@ pub enum KeySource {
     /// A random key in this file (created 0600 if absent). Anyone who can read the file can
     /// open the vault, so using it logs a warning every time.
     InsecureKeyFile(PathBuf),
+    /// The key of a service: a systemd credential (`LoadCredential=` or
+    /// `LoadCredentialEncrypted=`), the file `$CREDENTIALS_DIRECTORY/<name>` holding the same 32
+    /// bytes as a key file. systemd keeps it readable by the service alone, which a desktop
+    /// keyring cannot offer a service that has no login session. See [`credential_key`].
+    SystemdCredential(String),
 }
 
 impl KeySource {
@@ -138,7 +143,9 @@ impl KeySource {
         match self {
             Self::Keyring => KeyKind::Keyring,
             Self::Passphrase(_) => KeyKind::Passphrase,
-            Self::InsecureKeyFile(_) => KeyKind::KeyFile,
+            // Same bytes as a key file, so `mpgram login --insecure-key-file F` makes the vault
+            // a service then opens with `LoadCredential=NAME:F`.
+            Self::InsecureKeyFile(_) | Self::SystemdCredential(_) => KeyKind::KeyFile,
         }
     }
 }
@@ -156,6 +163,8 @@ pub enum Backend {
     Passphrase,
     /// A plain key file.
     InsecureKeyFile(PathBuf),
+    /// A systemd credential of this name.
+    SystemdCredential(String),
 }
 
 impl Backend {
@@ -164,7 +173,7 @@ impl Backend {
         match self {
             Self::Keyring { .. } => KeyKind::Keyring,
             Self::Passphrase => KeyKind::Passphrase,
-            Self::InsecureKeyFile(_) => KeyKind::KeyFile,
+            Self::InsecureKeyFile(_) | Self::SystemdCredential(_) => KeyKind::KeyFile,
         }
     }
 }
@@ -184,6 +193,7 @@ impl fmt::Display for Backend {
                 "key file {} (insecure: anyone who can read it can open the vault)",
                 path.display()
             ),
+            Self::SystemdCredential(name) => write!(f, "systemd credential {name}"),
         }
     }
 }
@@ -225,6 +235,7 @@ pub(crate) fn unlock(
             passphrase_key(passphrase, existing.and_then(|h| h.kdf))
         }
         KeySource::InsecureKeyFile(path) => key_file_key(path, existing.is_some()),
+        KeySource::SystemdCredential(name) => credential_key(name),
     }
 }
 
@@ -533,8 +544,51 @@ fn read_key_file(path: &Path, mut file: fs::File) -> Result<VaultKey, StoreError
 
 fn create_key_file(path: &Path) -> Result<VaultKey, StoreError> {
     let key = VaultKey::random();
+    // A new folder for it is private too (`/etc/mpgram` for the packaged service's key).
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        super::file::ensure_private_dir(parent)?;
+    }
     // Atomic and never clobbering, so a crash cannot leave a half-written key behind and a
     // key file created meanwhile by another process is not replaced.
     super::file::write_atomically(path, key.as_bytes(), false)?;
     Ok(key)
+}
+
+// ---- systemd credential ----
+
+/// The environment variable systemd points at a service's credentials.
+pub const CREDENTIALS_DIRECTORY_ENV: &str = "CREDENTIALS_DIRECTORY";
+
+/// Reads the key from `$CREDENTIALS_DIRECTORY/<name>`. No permission check as for a key file:
+/// systemd made the folder and keeps it private to the service. A missing credential is an error
+/// even for a new vault: a service that made up a key nobody else holds would lock its data away.
+fn credential_key(name: &str) -> Result<Unlocked, StoreError> {
+    let missing = || StoreError::CredentialMissing {
+        name: name.to_owned(),
+    };
+    // A name with a path in it would read outside the credentials folder.
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(missing());
+    }
+    let dir = std::env::var_os(CREDENTIALS_DIRECTORY_ENV).ok_or_else(missing)?;
+    let path = Path::new(&dir).join(name);
+    let file = match fs::File::open(&path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == ErrorKind::NotFound => return Err(missing()),
+        Err(err) => return Err(StoreError::io("read the systemd credential", &path, err)),
+    };
+    let mut bytes = Zeroizing::new(Vec::with_capacity(33));
+    // One byte more than a key, so a longer file is rejected, not cut.
+    file.take(33)
+        .read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io("read the systemd credential", &path, e))?;
+    let key: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| StoreError::KeyFileInvalid { path: path.clone() })?;
+    Ok(Unlocked {
+        key: VaultKey::from_bytes(Zeroizing::new(key)),
+        kdf: None,
+        backend: Backend::SystemdCredential(name.to_owned()),
+    })
 }

@@ -45,7 +45,8 @@ use zeroize::Zeroizing;
 pub use contents::{Saver, StoredCredentials, VaultData};
 pub use error::StoreError;
 pub use key::{
-    Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, PASSPHRASE_ENV, SERVICE,
+    Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, CREDENTIALS_DIRECTORY_ENV,
+    PASSPHRASE_ENV, SERVICE,
 };
 pub use lock::{DataLock, LOCK_FILE_NAME};
 
