@@ -590,5 +590,7 @@ fn credential_key(name: &str) -> Result<Unlocked, StoreError> {
         key: VaultKey::from_bytes(Zeroizing::new(key)),
         kdf: None,
         backend: Backend::SystemdCredential(name.to_owned()),
+        vault_id: None,
+        migrate: false,
     })
 }
