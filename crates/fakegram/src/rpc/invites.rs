@@ -27,6 +27,19 @@ fn exported(inv: &InviteRec) -> e::ExportedChatInvite {
 
 /// The chat an input peer names, if the account may manage its invite links: admins of
 /// channels and supergroups, any member of a basic group (whose members may invite by default).
+/// The invite with `hash`, as Telegram refuses a missing or revoked one.
+pub(super) fn live_invite<'w>(w: &'w World, hash: &str) -> RpcResult<&'w InviteRec> {
+    let inv = w
+        .invites
+        .iter()
+        .find(|i| i.hash == hash)
+        .ok_or_else(|| RpcErr::bad("INVITE_HASH_INVALID"))?;
+    if inv.revoked {
+        return Err(RpcErr::bad("INVITE_HASH_EXPIRED"));
+    }
+    Ok(inv)
+}
+
 fn managed_chat<'w>(w: &'w World, peer: &e::InputPeer) -> RpcResult<&'w ChatRec> {
     let id = match resolve_peer(w, peer)? {
         Peer::Chat(id) | Peer::Channel(id) => id,
@@ -49,14 +62,7 @@ pub fn check_chat_invite(
     req: f::messages::CheckChatInvite,
 ) -> RpcResult<e::ChatInvite> {
     let w = ctx.world();
-    let inv = w
-        .invites
-        .iter()
-        .find(|i| i.hash == req.hash)
-        .ok_or_else(|| RpcErr::bad("INVITE_HASH_INVALID"))?;
-    if inv.revoked {
-        return Err(RpcErr::bad("INVITE_HASH_EXPIRED"));
-    }
+    let inv = live_invite(&w, &req.hash)?;
     let c = w
         .chat(inv.chat)
         .ok_or_else(|| RpcErr::bad("INVITE_HASH_INVALID"))?;

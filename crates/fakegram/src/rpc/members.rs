@@ -36,14 +36,7 @@ pub fn import_chat_invite(
 ) -> RpcResult<e::messages::ChatInviteJoinResult> {
     let mut w = ctx.world();
     let me = w.me;
-    let inv = w
-        .invites
-        .iter()
-        .find(|i| i.hash == req.hash)
-        .ok_or_else(|| RpcErr::bad("INVITE_HASH_INVALID"))?;
-    if inv.revoked {
-        return Err(RpcErr::bad("INVITE_HASH_EXPIRED"));
-    }
+    let inv = super::invites::live_invite(&w, &req.hash)?;
     let (chat_id, request_needed) = (inv.chat, inv.request_needed);
     let c = w
         .chats
