@@ -208,13 +208,10 @@ pub fn edit_banned(ctx: &Ctx<'_>, req: f::channels::EditBanned) -> RpcResult<e::
         c.banned.retain(|b| *b != user);
     }
     let (users, chats) = wtl::peer_lists(&w, [user], [id]);
-    let out = e::Updates::Updates(t::Updates {
-        updates: vec![e::Update::Channel(t::UpdateChannel { channel_id: id })],
+    Ok(super::send::publish_one(
+        ctx,
+        e::Update::Channel(t::UpdateChannel { channel_id: id }),
         users,
         chats,
-        date: world::now(),
-        seq: 0,
-    });
-    ctx.shared.publish_raw(&out);
-    Ok(out)
+    ))
 }

@@ -469,6 +469,16 @@ pub fn send_reaction(ctx: &Ctx<'_>, req: f::messages::SendReaction) -> RpcResult
         Peer::User(id) => wtl::peer_lists(&w, [id], []),
         Peer::Chat(id) | Peer::Channel(id) => wtl::peer_lists(&w, [], [id]),
     };
+    Ok(publish_one(ctx, update, users, chats))
+}
+
+/// `update` with its peers as an `Updates`, pushed to the account's connections and returned.
+pub(super) fn publish_one(
+    ctx: &Ctx<'_>,
+    update: e::Update,
+    users: Vec<e::User>,
+    chats: Vec<e::Chat>,
+) -> e::Updates {
     let out = e::Updates::Updates(t::Updates {
         updates: vec![update],
         users,
@@ -477,7 +487,7 @@ pub fn send_reaction(ctx: &Ctx<'_>, req: f::messages::SendReaction) -> RpcResult
         seq: 0,
     });
     ctx.shared.publish_raw(&out);
-    Ok(out)
+    out
 }
 
 pub fn update_pinned(
