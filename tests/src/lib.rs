@@ -111,7 +111,7 @@ pub async fn serve_demo(config: mpgram::server::ServerConfig, devices: usize) ->
     let pairing = Pairing::new();
     let tokens = pair_devices(&pairing, devices);
     let http = PairingHttp::new(pairing.clone());
-    let state = AppState::with_pairing(account.clone(), http, config);
+    let state = AppState::new(account.clone(), http, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -10,10 +10,10 @@ use mpgram_tests::strict::{error_message, res_is_one, string_field as s};
 use std::sync::{Arc, Mutex};
 
 use fakegram::{demo_world, guest_world, AuthKey, FakeDc, GUEST_ID};
+use mpgram::app::VaultData;
+use mpgram::guests::{log_out_stored, GuestConfig, Guests, StoredGuest};
 use mpgram::pairing::Pairing;
-use mpgram::server::guests::{log_out_stored, GuestConfig, Guests, StoredGuest};
 use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
-use mpgram::store::VaultData;
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::{self, Json};
 
@@ -75,10 +75,10 @@ async fn start_with(login_api: bool, guest_dc: Arc<FakeDc>, stored: Vec<StoredGu
             stored
         }),
     }));
-    http.guests.restore(stored, &ServerConfig::default());
+    http.guests.restore(stored);
     let guests = http.guests.clone();
     let pairing_http = http.clone();
-    let state = AppState::with_pairing(account, http, ServerConfig::default());
+    let state = AppState::new(account, http, ServerConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -442,7 +442,7 @@ async fn a_guest_login_survives_a_restart_through_the_vault_contents() {
 
 #[test]
 fn a_real_number_is_told_from_the_pairing_filler() {
-    use mpgram::server::pairing_routes::is_real_phone;
+    use mpgram::api::methods::login::is_real_phone;
     for real in [
         "+15550000042",
         "15550000042",
@@ -529,7 +529,8 @@ async fn a_guest_has_its_own_update_queue() {
 
 #[tokio::test]
 async fn the_saver_writes_guests_into_the_vault_as_they_come_and_go() {
-    use mpgram::store::{KeySource, Saver, Vault};
+    use mpgram::app::Saver;
+    use mpgram::store::{KeySource, Vault};
     let dir = tempfile::tempdir().expect("tmp");
     let vault = Arc::new(
         Vault::open(

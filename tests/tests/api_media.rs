@@ -46,7 +46,7 @@ async fn start() -> Server {
     let pairing = Pairing::new();
     let token = mpgram_tests::pair_devices(&pairing, 1).remove(0);
     let cache = tempfile::tempdir().expect("tempdir");
-    let state = AppState::with_pairing(
+    let state = AppState::new(
         account,
         PairingHttp::new(pairing),
         ServerConfig {

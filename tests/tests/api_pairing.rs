@@ -43,7 +43,7 @@ async fn start_with(config: ServerConfig, setup: impl FnOnce(&mut PairingHttp)) 
     let pairing = Pairing::new();
     let mut http = PairingHttp::new(pairing.clone());
     setup(&mut http);
-    let state = AppState::with_pairing(account, http, config);
+    let state = AppState::new(account, http, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

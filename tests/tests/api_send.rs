@@ -361,7 +361,7 @@ async fn a_repeat_after_a_restart_is_refused_by_telegram_and_reported_as_success
     // The restarted server's devices are the first one's, as a restart restores them.
     let pairing = Pairing::new();
     pairing.restore(s.pairing.snapshot());
-    let state = AppState::with_pairing(
+    let state = AppState::new(
         account,
         PairingHttp::new(pairing.clone()),
         ServerConfig::default(),

@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used)]
 
 use mpgram_tests::strict::error_message;
-use std::sync::Arc;
+
 use std::time::Duration;
 
 use fakegram::{demo_world, FakeDc};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use mpgram_tests::strict::{self, Json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -408,7 +408,7 @@ async fn the_router_answers_in_process_too() {
     );
     let state = AppState::new(
         account,
-        Arc::new(MemoryDevices::new()),
+        PairingHttp::new(mpgram::pairing::Pairing::new()),
         ServerConfig::default(),
     );
     let req = axum::http::Request::get("/nothing-here")

@@ -18,7 +18,7 @@ const ALEX: i64 = 100_000_003;
 
 struct Setup {
     dc: FakeDc,
-    app: axum::Router,
+    app: mpgram::server::Edge,
     token: String,
 }
 
@@ -37,7 +37,7 @@ async fn setup() -> Setup {
     // Production pairing, as `mpgram demo` pairs its device.
     let pairing = Pairing::new();
     let token = mpgram_tests::pair_devices(&pairing, 1).remove(0);
-    let app = router(AppState::with_pairing(
+    let app = router(AppState::new(
         account,
         PairingHttp::new(pairing),
         ServerConfig::default(),

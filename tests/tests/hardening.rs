@@ -179,7 +179,7 @@ async fn the_connection_cap_holds_and_frees() {
         pairing.authenticate(ip, &token, &DeviceInfo::default()),
         Auth::Device(_)
     ));
-    let state = AppState::with_pairing(
+    let state = AppState::new(
         demo.account.clone(),
         PairingHttp::new(pairing),
         ServerConfig::default(),

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use hyper_util::rt::TokioIo;
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
+use mpgram::pairing::{Auth, DeviceInfo, Pairing};
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -137,16 +138,23 @@ fn main() {
         let dc = fakegram::FakeDc::start(fakegram::demo_world()).await.unwrap();
         let stored = StoredSession::from(dc.session_data(&dc.new_key(true), dc.home_dc()));
         let account = Account::start(stored, ApiCredentials { api_id: 1, api_hash: "x".into() });
-        let devices = Arc::new(MemoryDevices::new());
-        let token = devices.pair();
-        let state = AppState::new(account, devices, ServerConfig::default());
+        // The production wiring of `mpgram demo`: the pairing core, a device paired with an
+        // import code redeemed from loopback.
+        let pairing = Pairing::new();
+        let token = pairing.create_import_code().code;
+        let loopback = std::net::IpAddr::from([127, 0, 0, 1]);
+        assert!(matches!(
+            pairing.authenticate(loopback, &token, &DeviceInfo::default()),
+            Auth::Device(_)
+        ));
+        let state = AppState::new(account, PairingHttp::new(pairing), ServerConfig::default());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let ours = listener.local_addr().unwrap();
         tokio::spawn(server::run(listener, server::router(state), std::future::pending()));
 
         let req = |q: &str, close: bool| {
             format!(
-                "GET /api.php?{q} HTTP/1.1\r\nHost: b\r\nX-mpgram-user: {token}\r\n{}\r\n",
+                "GET /api.php?{q} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-mpgram-user: {token}\r\n{}\r\n",
                 if close { "Connection: close\r\n" } else { "" }
             )
             .into_bytes()
@@ -162,6 +170,16 @@ fn main() {
             .collect();
         let bare = bare_hyper(Bytes::from(body.clone()), headers).await;
 
+        let (_, dialogs) = fetch(ours, &req("v=12&method=getDialogs&limit=20&f=0", true)).await;
+        let (_, dialogs_u) = fetch(
+            ours,
+            &format!(
+                "GET /api.php?v=12&method=getDialogs&limit=20&f=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-mpgram-user: {token}\r\nX-mpgram-unicode: 1\r\nConnection: close\r\n\r\n"
+            )
+            .into_bytes(),
+        )
+        .await;
+        println!("getDialogs&limit=20&f=0 on the demo world: {} bytes (ASCII escapes), {} bytes (X-mpgram-unicode)", dialogs.len(), dialogs_u.len());
         let me = req("v=12&method=me", false);
         // Warm-up runs, then the measured ones, alternating.
         let _ = load(bare, me.clone(), conns, 0.5).await;
@@ -172,16 +190,8 @@ fn main() {
         println!("  bare hyper : {:>9.0} req/s  p50 {:>6.0} µs  p99 {:>6.0} µs", b.rps, b.p50.as_secs_f64() * 1e6, b.p99.as_secs_f64() * 1e6);
         println!("  our server : {:>9.0} req/s  p50 {:>6.0} µs  p99 {:>6.0} µs", o.rps, o.p50.as_secs_f64() * 1e6, o.p99.as_secs_f64() * 1e6);
         println!("  overhead   : {:.2}x (throughput), {:.2}x (p50)", b.rps / o.rps, o.p50.as_secs_f64() / b.p50.as_secs_f64());
+        // The figure the front-door work is judged by (goal ≤ 1.3), always the last line.
+        println!("overhead_ratio={:.2}", b.rps / o.rps);
 
-        let (_, dialogs) = fetch(ours, &req("v=12&method=getDialogs&limit=20&f=0", true)).await;
-        let (_, dialogs_u) = fetch(
-            ours,
-            &format!(
-                "GET /api.php?v=12&method=getDialogs&limit=20&f=0 HTTP/1.1\r\nHost: b\r\nX-mpgram-user: {token}\r\nX-mpgram-unicode: 1\r\nConnection: close\r\n\r\n"
-            )
-            .into_bytes(),
-        )
-        .await;
-        println!("getDialogs&limit=20&f=0 on the demo world: {} bytes (ASCII escapes), {} bytes (X-mpgram-unicode)", dialogs.len(), dialogs_u.len());
     });
 }

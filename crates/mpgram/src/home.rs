@@ -5,7 +5,8 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::store::{self, KeySource, StoreError, StoredCredentials, Vault, VaultData};
+use crate::app::{StoredCredentials, VaultData};
+use crate::store::{self, KeySource, StoreError, Vault};
 use crate::telegram::login::{Login, LoginState};
 use crate::telegram::{Account, ApiCredentials, StoredSession, TelegramError};
 
@@ -96,7 +97,7 @@ impl Home {
     pub async fn logout(self) -> Result<(), HomeError> {
         // Phones' own logins (login API) go too: the wiped vault was the only way to reach them.
         if let Some(creds) = self.credentials() {
-            crate::server::guests::log_out_stored(
+            crate::guests::log_out_stored(
                 self.data.guests.clone(),
                 &creds,
                 std::time::Duration::from_secs(15),

@@ -13,21 +13,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{header, HeaderValue, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::app::Saver;
 use crate::control::settings::Settings;
 use crate::control::status::account_info;
 use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
+use crate::guests::{GuestConfig, Guests};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
-use crate::server::guests::{GuestConfig, Guests};
 use crate::server::{self, listen, AppState, PairingHttp, ServerConfig};
-use crate::store::Saver;
-use crate::telegram::{Account, ApiCredentials, StoredSession};
+use crate::telegram::{Account, StoredSession};
 
 /// How the tray process was started.
 #[derive(Debug, Clone, Default)]
@@ -261,7 +259,7 @@ struct Session {
     helpers: Vec<JoinHandle<()>>,
     saver: Option<Saver>,
     /// The demo world's fake Telegram, kept alive while the session runs.
-    _dc: Option<fakegram::FakeDc>,
+    _dc: Option<crate::demo::World>,
 }
 
 impl Session {
@@ -285,19 +283,9 @@ impl Session {
         let guests = Guests::default();
         let mut guests_stored = None;
         let account = if demo {
-            let world = fakegram::FakeDc::start(fakegram::demo_world())
-                .await
-                .context("the demo world could not start")?;
-            let key = world.new_key(true);
-            let stored = StoredSession::from(world.session_data(&key, world.home_dc()));
+            let (world, account) = crate::demo::start().await?;
             dc = Some(world);
-            Some(Account::start(
-                stored,
-                ApiCredentials {
-                    api_id: 1,
-                    api_hash: "demo".into(),
-                },
-            ))
+            Some(account)
         } else {
             let dir = opts.data_dir.clone();
             let key = opts.insecure_key_file.clone();
@@ -337,6 +325,7 @@ impl Session {
         if let Some(account) = &account {
             let config = ServerConfig {
                 instance_password: settings.instance_password(),
+                paused: Arc::clone(paused),
                 ..ServerConfig::default()
             };
             // Phones' own accounts connect with the instance's API credentials to Telegram's
@@ -348,25 +337,25 @@ impl Session {
                     .configure(Some(GuestConfig::telegram(account.credentials().clone())));
                 if let Some(stored) = guests_stored.take() {
                     if settings.login_api {
-                        pairing_http.guests.restore(stored, &config);
+                        pairing_http.guests.restore(stored);
                     } else if !stored.is_empty() {
                         // Switched off: phones' own logins end (the saver drops them from the
                         // vault with its next write).
                         let creds = account.credentials().clone();
                         tokio::spawn(async move {
-                            server::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
+                            crate::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
                                 .await;
                         });
                     }
                 }
             }
-            let state = AppState::with_pairing(account.clone(), pairing_http.clone(), config);
+            let state = AppState::new(account.clone(), pairing_http.clone(), config);
             api_state = Some(state.clone());
             let (listeners, shown) = bind(opts.listen.or(settings.listen_addr()), &settings)
                 .await
                 .context("the server could not listen")?;
             url = shown;
-            let router = pause_gate(server::router(state), Arc::clone(paused));
+            let router = server::router(state);
             for l in listeners {
                 let mut rx = stop_rx.clone();
                 let router = router.clone();
@@ -475,30 +464,6 @@ async fn bind(
         Some(addr) => listen::bind_exact(addr).await,
         None => listen::bind_default(settings.port.unwrap_or(listen::DEFAULT_PORT)).await,
     }
-}
-
-/// While paused every phone request gets a plain "paused" error the phone shows.
-fn pause_gate(router: axum::Router, paused: Arc<AtomicBool>) -> axum::Router {
-    router.layer(axum::middleware::from_fn(
-        move |req: axum::extract::Request, next: axum::middleware::Next| {
-            let paused = paused.load(Ordering::SeqCst);
-            async move {
-                if paused {
-                    let mut r = Response::new(Body::from(
-                        r#"{"error":{"message":"MPGram Home is paused on the PC"}}"#,
-                    ));
-                    *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                    r.headers_mut().insert(
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    );
-                    r
-                } else {
-                    next.run(req).await
-                }
-            }
-        },
-    ))
 }
 
 async fn forward_status(control: ControlState, to_front: mpsc::UnboundedSender<ToFront>) {

@@ -137,7 +137,7 @@ async fn main() -> anyhow::Result<()> {
     ) {
         bail!("the bench device could not be paired");
     }
-    let state = AppState::with_pairing(account, PairingHttp::new(pairing), ServerConfig::default());
+    let state = AppState::new(account, PairingHttp::new(pairing), ServerConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(server::run(

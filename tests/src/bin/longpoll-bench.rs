@@ -11,11 +11,10 @@
 use std::io::{BufRead, Write as _};
 use std::net::SocketAddrV4;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use mpgram::server::{self, AppState, MemoryDevices, ServerConfig};
+use mpgram::server::{self, AppState, PairingHttp, ServerConfig};
 use mpgram::telegram::{Account, ApiCredentials, StoredSession};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -147,9 +146,10 @@ async fn main() -> anyhow::Result<()> {
     );
     account.me().await.context("log in to fakegram")?;
     account.updates_ready().await;
-    let devices = Arc::new(MemoryDevices::new());
-    let tokens: Vec<String> = (0..polls).map(|_| devices.pair()).collect();
-    let state = AppState::new(account, devices, ServerConfig::default());
+    // Devices paired as `mpgram demo` pairs its own (production pairing, import codes).
+    let pairing = mpgram::pairing::Pairing::new();
+    let tokens = mpgram_tests::pair_devices(&pairing, polls);
+    let state = AppState::new(account, PairingHttp::new(pairing), ServerConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(server::run(

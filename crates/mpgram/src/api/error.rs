@@ -129,6 +129,12 @@ pub enum ApiError {
     /// and not a 502/504 it would silently retry.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many wrong tokens or codes from one address: HTTP 429 with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
 }
 
 impl ApiError {
@@ -136,6 +142,7 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::InvalidAuthorization => 401,
+            ApiError::TooManyRequests { .. } => 429,
             ApiError::LoginUnsupportedVersion
             | ApiError::LoginDisabled
             | ApiError::InstancePasswordRequired
@@ -153,6 +160,16 @@ impl ApiError {
             | ApiError::UnsupportedVersion
             | ApiError::UnknownMethod(_)
             | ApiError::Message(_) => 200,
+        }
+    }
+
+    /// The `Retry-After` seconds of a 429 answer.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
         }
     }
 

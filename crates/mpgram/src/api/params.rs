@@ -18,7 +18,7 @@ use percent_encoding::percent_decode;
 
 use super::error::ApiError;
 use super::json::Encoding;
-use super::version::ApiVersion;
+use super::version::{ApiVersion, MIN_LOGIN_VERSION};
 
 /// The parts of an HTTP request that parameters come from. Pass an empty `body` for anything but
 /// `POST` (PHP parses only POST bodies).
@@ -236,7 +236,7 @@ impl Params {
             return Err(ApiError::NoParameters);
         }
         let method = self.get("method").ok_or(ApiError::NoMethod)?;
-        let version = ApiVersion::from_param(self.get("v"))?;
+        let version = version_param(self.get("v"))?;
         Ok((method, version))
     }
 
@@ -567,6 +567,26 @@ pub fn is_php_numeric(s: &str) -> bool {
     numeric(s, false).is_some()
 }
 
+/// Steps 6–7 of the pipeline: `v` must be non-empty (not `""`/`"0"`), then its lenient
+/// integer cast must be in `2..=12` (`"11abc"` is 11, `"abc"` is 0 and refused).
+pub fn version_param(raw: Option<&str>) -> Result<ApiVersion, ApiError> {
+    let raw = match raw {
+        Some(s) if !s.is_empty() && s != "0" => s,
+        _ => return Err(ApiError::MissingParam("v".into())),
+    };
+    ApiVersion::new(lenient_int(raw)).ok_or(ApiError::UnsupportedVersion)
+}
+
+/// Login methods (`phoneLogin`, `initLogin`, `resendCode`, `completePhoneLogin`, `qrLogin`,
+/// `complete2faLogin`) refuse older clients with HTTP 403.
+pub fn check_login_version(v: ApiVersion) -> Result<(), ApiError> {
+    if v.get() >= MIN_LOGIN_VERSION {
+        Ok(())
+    } else {
+        Err(ApiError::LoginUnsupportedVersion)
+    }
+}
+
 /// PHP's `(int)` cast of a string: `"7abc"` → 7, `"abc"` → 0, `"1e3"` → 1000, `" -5"` → -5.
 pub fn lenient_int(s: &str) -> i64 {
     numeric(s, true).unwrap_or(0)
@@ -810,5 +830,56 @@ mod tests {
             }
             prop_assert_eq!(decode_text(&bytes), text);
         }
+    }
+
+    fn v(raw: &str) -> Result<u8, String> {
+        version_param(Some(raw))
+            .map(ApiVersion::get)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accepts_2_through_12_including_the_j2me_clients_12() {
+        for n in 2..=12 {
+            assert_eq!(v(&n.to_string()), Ok(n));
+        }
+    }
+
+    #[test]
+    fn missing_empty_or_zero_v_is_a_missing_parameter() {
+        let want = Err("Required parameter 'v' is not set".to_owned());
+        assert_eq!(v(""), want);
+        assert_eq!(v("0"), want);
+        assert_eq!(
+            version_param(None).map_err(|e| e.to_string()),
+            Err("Required parameter 'v' is not set".to_owned())
+        );
+    }
+
+    #[test]
+    fn out_of_range_and_garbage_are_unsupported_with_status_200() {
+        for raw in ["1", "13", "abc", "-11", "99999999999999999999", "00"] {
+            let err = version_param(Some(raw)).unwrap_err();
+            assert_eq!(err.to_string(), "Unsupported API version", "{raw}");
+            assert_eq!(err.status(), 200, "{raw}");
+        }
+    }
+
+    #[test]
+    fn lenient_cast_accepts_numeric_prefixes() {
+        assert_eq!(v("11abc"), Ok(11));
+        assert_eq!(v(" 12"), Ok(12));
+        assert_eq!(v("5.9"), Ok(5));
+        assert_eq!(v("+7"), Ok(7));
+    }
+
+    #[test]
+    fn login_methods_need_v10_with_http_403() {
+        let nine = ApiVersion::new(9).unwrap();
+        let err = check_login_version(nine).unwrap_err();
+        assert_eq!(err.to_string(), "Unsupported API version");
+        assert_eq!(err.status(), 403);
+        assert!(check_login_version(ApiVersion::new(10).unwrap()).is_ok());
+        assert!(check_login_version(ApiVersion::V12).is_ok());
     }
 }

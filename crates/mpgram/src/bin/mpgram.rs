@@ -8,14 +8,15 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use mpgram::app::Saver;
 use mpgram::control::cli::{self, Action};
 use mpgram::control::client::ControlClient;
 use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
-use mpgram::store::{KeySource, Saver};
-use mpgram::telegram::{Account, ApiCredentials, StoredSession};
+use mpgram::store::KeySource;
+use mpgram::telegram::{Account, StoredSession};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -229,18 +230,7 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
         (t.path().to_owned(), Some(t))
     };
     let _lock = claim(Some(data_dir.clone()))?;
-    let dc = fakegram::FakeDc::start(fakegram::demo_world())
-        .await
-        .context("the demo world could not start")?;
-    let key = dc.new_key(true);
-    let stored = StoredSession::from(dc.session_data(&key, dc.home_dc()));
-    let account = Account::start(
-        stored,
-        ApiCredentials {
-            api_id: 1,
-            api_hash: "demo".into(),
-        },
-    );
+    let (world, account) = mpgram::demo::start().await?;
     let pairing = Pairing::new();
     // The pre-paired demo device: an import code redeemed at once becomes its token.
     let token = pairing.create_import_code().code;
@@ -260,7 +250,7 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     let user_code = pairing.status().user_code.unwrap_or_default();
     let import = pairing.create_import_code();
     let http = PairingHttp::new(pairing);
-    let state = AppState::with_pairing(account.clone(), http.clone(), ServerConfig::default());
+    let state = AppState::new(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
     let control = start_control(&data_dir, http, &url, true, &account).await?;
     println!("MPGram Home demo is serving at {url}");
@@ -276,7 +266,7 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     println!("code: {}", import.code);
     let result = serve_until_ctrl_c(listeners, state, stop).await;
     control.shutdown().await;
-    drop(dc);
+    drop(world);
     result
 }
 
@@ -405,14 +395,14 @@ async fn serve(
     http.login_api = mpgram::control::settings::Settings::load(home.vault().data_dir()).login_api;
     let config = ServerConfig::default();
     http.guests
-        .configure(Some(mpgram::server::guests::GuestConfig::telegram(
+        .configure(Some(mpgram::guests::GuestConfig::telegram(
             account.credentials().clone(),
         )));
     if http.login_api {
-        http.guests.restore(home.data.guests.clone(), &config);
+        http.guests.restore(home.data.guests.clone());
     } else {
         // Switched off: phones' own logins end (the saver drops them from the vault).
-        mpgram::server::guests::log_out_stored(
+        mpgram::guests::log_out_stored(
             home.data.guests.clone(),
             account.credentials(),
             std::time::Duration::from_secs(15),
@@ -428,7 +418,7 @@ async fn serve(
         http.guests.clone(),
         std::time::Duration::from_secs(2),
     );
-    let state = AppState::with_pairing(account.clone(), http.clone(), config);
+    let state = AppState::new(account.clone(), http.clone(), config);
     let (listeners, url) = bind(listen).await?;
     let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
     println!("MPGram Home is serving at {url}");

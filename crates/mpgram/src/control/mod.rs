@@ -267,7 +267,7 @@ fn new_secret() -> String {
     })
 }
 
-/// The whole control API as a value (tests drive it with `oneshot`).
+/// The whole control API as a value (tests drive it in process, without a socket).
 pub fn router(state: ControlState, extra: Router, guard: Guard) -> Router {
     Router::new()
         .merge(status::routes())

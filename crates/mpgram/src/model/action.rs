@@ -4,7 +4,7 @@ use grammers_tl_types as tl;
 use tl::enums as e;
 
 use super::tl_name;
-use crate::api::json::{Object, Value};
+use crate::wire::json::{Object, Value};
 
 /// `{"_": <action name without "messageAction">, "user": …, "t": …}`.
 ///

@@ -5,8 +5,8 @@ use tl::enums as e;
 
 use super::peer::chat_object_peer_id;
 use super::ModelCtx;
-use crate::api::json::{Object, Value};
-use crate::api::text::display_name;
+use crate::wire::json::{Object, Value};
+use crate::wire::text::display_name;
 
 /// The raw constructor name written as `type` for v < 11.
 fn constructor(c: &e::Chat) -> &'static str {

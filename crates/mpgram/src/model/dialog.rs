@@ -5,7 +5,7 @@ use tl::enums as e;
 
 use super::peer::{channel_peer_id, peer_id};
 use super::{message, message_short, DialogMsg, ModelCtx};
-use crate::api::json::{Object, Value};
+use crate::wire::json::{Object, Value};
 
 /// What a dialog's `msg` is when Telegram did not return its last message: the J2ME client
 /// reads `msg.date` of every dialog without a null check (client-j2me.md §7.3).

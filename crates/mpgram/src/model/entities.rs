@@ -3,7 +3,7 @@
 use grammers_tl_types as tl;
 use tl::enums as e;
 
-use crate::api::json::{Object, Value};
+use crate::wire::json::{Object, Value};
 
 /// One entity: `_`, then the TL parameters in TL order (boolean flags always present).
 pub fn entity(en: &e::MessageEntity) -> Object {

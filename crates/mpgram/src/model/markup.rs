@@ -5,7 +5,7 @@ use base64::Engine as _;
 use grammers_tl_types as tl;
 use tl::enums as e;
 
-use crate::api::json::{Object, Value};
+use crate::wire::json::{Object, Value};
 
 /// Whether the keyboard disappears after one use (`once`).
 pub fn single_use(m: &e::ReplyMarkup) -> bool {

@@ -7,8 +7,8 @@ use grammers_tl_types as tl;
 use tl::enums as e;
 
 use super::{tl_name, ModelCtx};
-use crate::api::json::{Object, Value};
-use crate::api::version::HiddenMedia;
+use crate::wire::json::{Object, Value};
+use crate::wire::version::HiddenMedia;
 
 /// The media kind, first match wins (§7.5 "Kinds").
 pub fn kind(m: &e::MessageMedia) -> &'static str {

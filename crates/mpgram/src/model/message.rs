@@ -6,8 +6,8 @@ use tl::enums as e;
 
 use super::peer::{channel_peer_id, peer_id};
 use super::{action, entities, markup, media, ModelCtx};
-use crate::api::json::{Object, Value};
-use crate::api::text::{display_name, short_text};
+use crate::wire::json::{Object, Value};
+use crate::wire::text::{display_name, short_text};
 
 /// Full form (§7.2) or short form (§7.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,7 +25,7 @@ pub mod user;
 
 use grammers_tl_types as tl;
 
-use crate::api::version::ApiVersion;
+use crate::wire::version::ApiVersion;
 
 pub use chat::chat;
 pub use dialog::{dialog, missing_dialog_msg};

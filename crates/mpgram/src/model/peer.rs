@@ -4,7 +4,7 @@ use grammers_tl_types as tl;
 use tl::enums as e;
 
 use super::{chat::chat, user::user, ModelCtx};
-use crate::api::json::Object;
+use crate::wire::json::Object;
 
 /// Channel/supergroup ids live below this (bot-API convention): `-(1e12 + channel_id)`.
 pub const CHANNEL_ID_OFFSET: i64 = 1_000_000_000_000;

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use grammers_tl_parser::tl::{Category, ParameterType, Type};
 use grammers_tl_types as tl;
 
-use crate::api::json::{Object, Value};
+use crate::wire::json::{Object, Value};
 
 /// The schema grammers-tl-types 0.11 was generated from (layer checked by a test).
 const SCHEMA: &str = include_str!("../../tl/api.tl");
@@ -392,7 +392,7 @@ mod tests {
     fn flags_peers_and_ids_as_madelineproto_writes_them() {
         let status = e::UserStatus::Offline(t::UserStatusOffline { was_online: 5 });
         assert_eq!(
-            raw(&status).map(|v| v.to_json_string(crate::api::json::Encoding::default())),
+            raw(&status).map(|v| v.to_json_string(crate::wire::json::Encoding::default())),
             Ok(r#"{"_":"userStatusOffline","was_online":5}"#.to_owned())
         );
         let invite = e::ExportedChatInvite::ChatInviteExported(t::ChatInviteExported {
@@ -412,7 +412,7 @@ mod tests {
             subscription_pricing: None,
         });
         assert_eq!(
-            raw(&invite).map(|v| v.to_json_string(crate::api::json::Encoding::default())),
+            raw(&invite).map(|v| v.to_json_string(crate::wire::json::Encoding::default())),
             Ok(r#"{"_":"chatInviteExported","revoked":false,"permanent":true,"request_needed":false,"link":"https://t.me/+AbC","admin_id":7,"date":100,"usage":5}"#
                 .to_owned())
         );

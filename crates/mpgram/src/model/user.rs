@@ -4,8 +4,8 @@ use grammers_tl_types as tl;
 use tl::enums as e;
 
 use super::ModelCtx;
-use crate::api::json::{Object, Value};
-use crate::api::text::display_name;
+use crate::wire::json::{Object, Value};
+use crate::wire::text::display_name;
 
 /// A name as emitted: emoji-stripped unless the request kept emoji; `null` when Telegram gave
 /// none.

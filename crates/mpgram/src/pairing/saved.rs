@@ -1,7 +1,7 @@
 //! Which revision of the device list is in the vault, so that an answer handing a phone its
 //! token can wait until that device would survive a crash ([`super::Pairing::persisted`]).
 //!
-//! The vault's saver ([`crate::store::Saver`]) is debounced; without this, a process killed in
+//! The vault's saver ([`crate::app::Saver`]) is debounced; without this, a process killed in
 //! the seconds after a pairing lost the device while the phone kept a token that then got 401.
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

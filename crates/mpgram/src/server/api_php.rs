@@ -1,42 +1,305 @@
-//! `api.php`: the request pipeline (`protocol.md` §4.1) and the answer's bytes and headers.
+//! `api.php`: the one request extractor and the handler.
+//!
+//! [`ApiRequest`] builds, once per request, what every method needs (`protocol.md` §4.1 steps
+//! 1–7): the parameters (query, urlencoded or multipart, the body read once and bounded by who
+//! asks), the method and version, the answer's encoding, and the [`Caller`] the token belongs
+//! to. Its rejection is the MPGram error object with the spec's status (429 with `Retry-After`
+//! for a throttled address). The handler passes the request to the one dispatch
+//! ([`methods::dispatch`]) and writes the answer's bytes and headers.
 //!
 //! Every answer is the MPGram JSON (or the error object), with `Content-Length`: never an HTML
 //! page, never a redirect, never a dropped connection. A panic anywhere below becomes the error
-//! object too (the catch-panic layer in [`routes`]).
+//! object too (the catch-panic layer of [`super::router`]).
 
-use std::any::Any;
+use std::net::{IpAddr, Ipv4Addr};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
-use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
 
 use super::body::{
-    read_params as read_body_params, BodyError, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE,
-    ANONYMOUS_BODY_LIMIT,
+    read_params, BodyError, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE, ANONYMOUS_BODY_LIMIT,
 };
-use super::pairing_routes::DeviceAuth;
+use super::http::ConnAddrs;
 use super::AppState;
-use crate::api::auth::{api_token, check_instance_password, require_token};
+use crate::api::auth::api_token;
 use crate::api::error::ApiError;
 use crate::api::headers::{self, json_headers, ServerFeatures};
 use crate::api::json::Encoding;
-use crate::api::methods::{self, Call, Reply};
+use crate::api::methods::login::{self, throttled};
+use crate::api::methods::{self, Caller, Reply};
 use crate::api::params::{Params, RequestInput};
+use crate::api::version::ApiVersion;
+use crate::pairing::{Auth, DeviceInfo};
 
-pub(super) fn routes(state: AppState) -> Router {
+/// One `api.php` request, read.
+pub struct ApiRequest {
+    pub method: String,
+    pub version: ApiVersion,
+    pub params: Params,
+    pub headers: HeaderMap,
+    pub caller: Caller,
+    /// The raw non-empty token (`X-mpgram-user`, else `user`).
+    pub token: Option<String>,
+    /// The phone's address (for pairing's throttle).
+    pub ip: IpAddr,
+    pub info: DeviceInfo,
+    pub enc: Encoding,
+    /// The pairing's device-list revision before this request (see
+    /// [`persist_if_changed`]).
+    pub devices_before: u64,
+}
+
+pub(super) fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The connection's peer address, loopback when the listener did not record one.
+pub(super) fn peer_ip(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnAddrs>()
+        .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.peer.ip())
+}
+
+/// What the phone says about itself, from the request headers (`client-j2me.md` §3.2).
+fn device_info(h: &HeaderMap) -> DeviceInfo {
+    let get = |n: &str| header_str(h, n).map(str::to_owned);
+    DeviceInfo {
+        model: get(headers::X_MPGRAM_DEVICE),
+        system: get(headers::X_MPGRAM_SYSTEM),
+        app_version: get(headers::X_MPGRAM_APP_VERSION),
+        user_agent: get(header::USER_AGENT.as_str()),
+    }
+}
+
+/// Who `token` belongs to: a guest of the login API, else (when `ask_devices`) a paired device
+/// through [`crate::pairing::Pairing::authenticate`] (last seen, throttling of wrong guesses).
+pub(super) fn caller(
+    state: &AppState,
+    ip: IpAddr,
+    token: Option<&str>,
+    info: &DeviceInfo,
+    ask_devices: bool,
+) -> Result<Caller, ApiError> {
+    let Some(token) = token else {
+        return Ok(Caller::Anonymous);
+    };
+    let p = state.pairing();
+    if let Some(guest) = p.guests.find(token) {
+        return Ok(Caller::Guest(guest));
+    }
+    if !ask_devices {
+        return Ok(Caller::Anonymous);
+    }
+    match p.pairing.authenticate(ip, token, info) {
+        Auth::Device(id) => Ok(Caller::Device(id)),
+        Auth::Unknown => Ok(Caller::Anonymous),
+        Auth::Throttled(t) => Err(throttled(&t)),
+    }
+}
+
+impl FromRequest<AppState> for ApiRequest {
+    type Rejection = Response<Body>;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let features = state.config().features;
+        let p = state.pairing();
+        // Pairing and import-code redemption add a device; see `persist_if_changed`.
+        let devices_before = p.pairing.revision();
+        let ip = peer_ip(&req);
+        let (parts, body) = req.into_parts();
+        let h = &parts.headers;
+        let info = device_info(h);
+        // Who asks, from what arrived before the body: a known token may send an upload, anyone
+        // else a few KiB (`body.rs`).
+        let head = Head {
+            query: parts.uri.query().unwrap_or(""),
+            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
+            cookie: header_str(h, header::COOKIE.as_str()),
+            is_post: parts.method == Method::POST,
+        };
+        let early = Params::parse(&RequestInput {
+            query: head.query,
+            cookie: head.cookie,
+            ..RequestInput::default()
+        });
+        let params = if head.is_post {
+            let early_token =
+                api_token(header_str(h, headers::X_MPGRAM_USER), &early).filter(|t| !t.is_empty());
+            let known = early_token.is_some_and(|t| p.pairing.is_device(t) || p.guests.is_guest(t));
+            match read_body(state, head, body, known).await {
+                Ok(params) => params,
+                Err(e) => {
+                    if let (Some(t), false) = (early_token, known) {
+                        // A wrong token with a big body still counts as a wrong guess.
+                        if let Auth::Throttled(t) = p.pairing.authenticate(ip, t, &info) {
+                            return Err(error_response(&throttled(&t), Encoding::ASCII, features));
+                        }
+                    }
+                    return Err(*e);
+                }
+            }
+        } else {
+            // Without a body the query and cookie are all the parameters there are.
+            early
+        };
+        let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
+        let token = api_token(header_str(h, headers::X_MPGRAM_USER), &params)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        let parsed = params.method_and_version().map(|(m, v)| (m.to_owned(), v));
+        // A pairing ticket is no device token: the login methods look tokens up themselves.
+        let ask_devices = parsed
+            .as_ref()
+            .map_or(true, |(m, _)| !login::METHODS.contains(&m.as_str()));
+        let caller = caller(state, ip, token.as_deref(), &info, ask_devices)
+            .map_err(|e| error_response(&e, enc, features))?;
+        let (method, version) = parsed.map_err(|e| error_response(&e, enc, features))?;
+        Ok(Self {
+            method,
+            version,
+            params,
+            headers: parts.headers,
+            caller,
+            token,
+            ip,
+            info,
+            enc,
+            devices_before,
+        })
+    }
+}
+
+/// The request's parameters, its POST body read within the bounds for a caller that is `known`
+/// (a paired device's or a guest's token arrived before the body) or not. `Err` is the answer.
+async fn read_body(
+    state: &AppState,
+    head: Head<'_>,
+    body: Body,
+    known: bool,
+) -> Result<Params, Box<Response<Body>>> {
+    let config = state.config();
+    let limits = BodyLimits {
+        max: if known {
+            config.max_body
+        } else {
+            ANONYMOUS_BODY_LIMIT
+        },
+        idle: config.body_idle_timeout,
+        deadline: (!known).then(|| tokio::time::Instant::now() + ANONYMOUS_BODY_DEADLINE),
+    };
+    read_params(head, body, limits).await.map_err(|e| {
+        let answer = match e {
+            // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.
+            BodyError::TooLarge if known => ApiError::Message("File is too large".into()),
+            // Without a token we know, only the small requests of pairing are read.
+            BodyError::TooLarge => ApiError::InvalidAuthorization,
+            // PHP's upload error codes (`methods-more.md` §4): 3 partial, 7 cannot write.
+            BodyError::CutShort => ApiError::Message("File error: 3".into()),
+            BodyError::TempFile(kind) => {
+                tracing::warn!("cannot keep an upload in a temporary file: {kind:?}");
+                ApiError::Message("File error: 7".into())
+            }
+        };
+        let mut r = error_response(&answer, Encoding::ASCII, config.features);
+        // The rest of the body was not read: the connection cannot carry another request.
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        Box::new(r)
+    })
+}
+
+/// `api.php`: HEAD and OPTIONS get an empty 200; everything else is a call.
+pub(super) fn route() -> axum::routing::MethodRouter<AppState> {
+    axum::routing::on(
+        axum::routing::MethodFilter::HEAD.or(axum::routing::MethodFilter::OPTIONS),
+        || async { Response::new(Body::empty()) },
+    )
+    .fallback(handle)
+}
+
+async fn handle(State(state): State<AppState>, req: ApiRequest) -> Response<Body> {
     let features = state.config().features;
-    Router::new()
-        .fallback(handle)
-        .with_state(state)
-        .layer(CatchPanicLayer::custom(move |_: Box<dyn Any + Send>| {
-            error_response(
-                &ApiError::Internal("internal error".into()),
-                Encoding::ASCII,
-                features,
-            )
-        }))
+    let h = &req.headers;
+    let call = methods::Request {
+        method: &req.method,
+        version: req.version,
+        params: &req.params,
+        caller: &req.caller,
+        token: req.token.as_deref(),
+        ip: req.ip,
+        info: &req.info,
+        keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
+        unicode: h.contains_key(headers::X_MPGRAM_UNICODE),
+        password: header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+    };
+    let reply = methods::dispatch(&call, &state.instance()).await;
+    persist_if_changed(&state, req.devices_before).await;
+    respond(reply, req.enc, features)
+}
+
+/// A request that changed the device list (a `qrLogin` handing out a token, an import code
+/// redeemed, a `logout`) is answered only once the vault holds the change: a crash right after
+/// the answer must not leave the phone with a token the restarted server does not know.
+async fn persist_if_changed(state: &AppState, devices_before: u64) {
+    let pairing = &state.pairing().pairing;
+    if pairing.revision() != devices_before {
+        pairing.persisted().await;
+    }
+}
+
+fn respond(
+    reply: Result<Reply, ApiError>,
+    enc: Encoding,
+    features: ServerFeatures,
+) -> Response<Body> {
+    match reply {
+        Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
+        Ok(Reply::Empty) => {
+            // `readMessages`: an empty body without the JSON headers, as the reference.
+            let mut r = Response::new(Body::empty());
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=UTF-8"),
+            );
+            r
+        }
+        Ok(Reply::Stream(body)) => {
+            // `updates.md` §8.4: spaces then the JSON, uncompressed, never buffered by a proxy.
+            let mut r = Response::new(body);
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert("X-Accel-Buffering", HeaderValue::from_static("no"));
+            r
+        }
+        Ok(Reply::Png(bytes)) => {
+            let mut r = super::router::plain(StatusCode::OK, "image/png", bytes);
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(headers::PHP_NOCACHE_CACHE_CONTROL),
+            );
+            r
+        }
+        Ok(Reply::BrokenPicture) => super::router::plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "image/png",
+            Body::empty(),
+        ),
+        Err(e) => {
+            if e.status() >= 500 {
+                tracing::info!(
+                    status = e.status(),
+                    "api error: {}",
+                    e.to_string().chars().take(120).collect::<String>()
+                );
+            }
+            error_response(&e, enc, features)
+        }
+    }
 }
 
 fn now_unix() -> i64 {
@@ -67,180 +330,11 @@ pub(crate) fn error_response(
     enc: Encoding,
     features: ServerFeatures,
 ) -> Response<Body> {
-    json_response(e.status(), e.body(enc), features)
-}
-
-fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// Where a front proxy or the pairing engineer's Host/DNS-rebinding check plugs in: `Err`
-/// answers the error object before anything else runs. Allows everything for now.
-#[allow(
-    clippy::unnecessary_wraps,
-    reason = "the hook's shape for the real check"
-)]
-fn host_check(_headers: &HeaderMap) -> Result<(), ApiError> {
-    Ok(())
-}
-
-/// Parameters the pairing middleware already parsed, handed on in the request's extensions.
-#[derive(Clone)]
-pub(super) struct ParsedParams(pub std::sync::Arc<Params>);
-
-async fn handle(State(state): State<AppState>, req: Request) -> Response<Body> {
-    let features = state.config().features;
-    let (parts, body) = req.into_parts();
-    // The instance URL may carry a path prefix (`http://pc:8080/mp/`): serve `api.php` below any.
-    let path = parts.uri.path();
-    if !(path == "/api.php" || path.ends_with("/api.php")) {
-        let mut r = error_response(
-            &ApiError::Message("Not found: this server answers api.php".into()),
-            Encoding::ASCII,
-            features,
-        );
-        *r.status_mut() = StatusCode::NOT_FOUND;
-        return r;
-    }
-    if parts.method == Method::HEAD || parts.method == Method::OPTIONS {
-        return Response::new(Body::empty());
-    }
-    let h = &parts.headers;
-    // The pairing middleware already read this request: reuse that (an upload is read once).
-    let params = if let Some(p) = parts.extensions.get::<ParsedParams>() {
-        std::sync::Arc::clone(&p.0)
-    } else {
-        let head = Head {
-            query: parts.uri.query().unwrap_or(""),
-            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-            cookie: header_str(h, header::COOKIE.as_str()),
-            is_post: parts.method == Method::POST,
-        };
-        let early = Params::parse(&RequestInput {
-            query: head.query,
-            cookie: head.cookie,
-            ..RequestInput::default()
-        });
-        let known = require_token(api_token(header_str(h, headers::X_MPGRAM_USER), &early))
-            .ok()
-            .and_then(|t| state.devices().check(t))
-            .is_some();
-        match read_params(&state, head, body, known).await {
-            Ok(p) => std::sync::Arc::new(p),
-            Err(resp) => return *resp,
-        }
-    };
-    let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
-    let auth = parts.extensions.get::<DeviceAuth>().copied();
-    match pipeline(&state, h, &params, auth).await {
-        Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
-        Ok(Reply::Empty) => {
-            // `readMessages`: an empty body without the JSON headers, as the reference.
-            let mut r = Response::new(Body::empty());
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=UTF-8"),
-            );
-            r
-        }
-        Ok(Reply::Stream(body)) => {
-            // `updates.md` §8.4: spaces then the JSON, uncompressed, never buffered by a proxy.
-            let mut r = Response::new(body);
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert("X-Accel-Buffering", HeaderValue::from_static("no"));
-            r
-        }
-        Err(e) => {
-            if e.status() >= 500 {
-                tracing::info!(
-                    status = e.status(),
-                    "api error: {}",
-                    e.to_string().chars().take(120).collect::<String>()
-                );
-            }
-            error_response(&e, enc, features)
+    let mut r = json_response(e.status(), e.body(enc), features);
+    if let Some(secs) = e.retry_after_secs() {
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
-}
-
-/// Steps 3–9 of `protocol.md` §4.1, then the method.
-async fn pipeline(
-    state: &AppState,
-    h: &HeaderMap,
-    params: &Params,
-    auth: Option<DeviceAuth>,
-) -> Result<Reply, ApiError> {
-    host_check(h)?;
-    let (method, version) = params.method_and_version()?;
-    check_instance_password(
-        state.config().instance_password.as_deref(),
-        header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
-    )?;
-    // With pairing, the middleware already asked the device table (pairing_routes); the
-    // device number keys the update queue either way.
-    let device: Option<u64> = match auth {
-        Some(a) => a.0.map(|d| u64::from(d.0)),
-        None => require_token(api_token(header_str(h, headers::X_MPGRAM_USER), params))
-            .ok()
-            .and_then(|t| state.devices().check(t))
-            .map(|d| d.0),
-    };
-    let authorized = device.is_some();
-    let call = Call {
-        account: state.account(),
-        params,
-        version,
-        keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
-        unicode: h.contains_key(headers::X_MPGRAM_UNICODE),
-        authorized,
-        device,
-        state: state.methods(),
-        telegram_timeout: state.config().telegram_timeout,
-        voice_conversion: state.config().features.voice_conversion,
-    };
-    methods::dispatch(method, &call).await
-}
-
-/// The request's parameters, its POST body read within the bounds for a caller that is `known`
-/// (a paired device's token arrived before the body) or not (`body.rs`). `Err` is the answer.
-pub(super) async fn read_params(
-    state: &AppState,
-    head: Head<'_>,
-    body: Body,
-    known: bool,
-) -> Result<Params, Box<Response<Body>>> {
-    let config = state.config();
-    let limits = BodyLimits {
-        max: if known {
-            config.max_body
-        } else {
-            ANONYMOUS_BODY_LIMIT
-        },
-        idle: config.body_idle_timeout,
-        deadline: (!known).then(|| tokio::time::Instant::now() + ANONYMOUS_BODY_DEADLINE),
-    };
-    read_body_params(head, body, limits).await.map_err(|e| {
-        let answer = match e {
-            // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.
-            BodyError::TooLarge if known => ApiError::Message("File is too large".into()),
-            // Without a token we know, only the small requests of pairing are read.
-            BodyError::TooLarge => ApiError::InvalidAuthorization,
-            // PHP's upload error codes (`methods-more.md` §4): 3 partial, 7 cannot write.
-            BodyError::CutShort => ApiError::Message("File error: 3".into()),
-            BodyError::TempFile(kind) => {
-                tracing::warn!("cannot keep an upload in a temporary file: {kind:?}");
-                ApiError::Message("File error: 7".into())
-            }
-        };
-        let mut r = error_response(&answer, Encoding::ASCII, config.features);
-        // The rest of the body was not read: the connection cannot carry another request.
-        r.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        Box::new(r)
-    })
+    r
 }

@@ -17,16 +17,22 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Extensions, Response};
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tower::ServiceExt as _;
+use tower::Service as _;
 
 use crate::api::headers as h;
+
+/// The connection's two ends, put on each request by [`run`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnAddrs {
+    pub peer: std::net::SocketAddr,
+    pub local: Option<std::net::SocketAddr>,
+}
 
 /// How long open connections get to finish after shutdown is asked for.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -51,11 +57,11 @@ async fn header_case_template() -> Extensions {
     }
     raw.extend_from_slice(b"Connection: close\r\n\r\n");
     let (mut client, server) = tokio::io::duplex(4096);
-    let (tx, rx) = tokio::sync::oneshot::channel();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
     let tx = std::sync::Mutex::new(Some(tx));
     let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
-            let _ = tx.send(req.extensions().clone());
+            let _ = tx.try_send(req.extensions().clone());
         }
         async {
             Ok::<_, Infallible>(hyper::Response::new(
@@ -68,7 +74,7 @@ async fn header_case_template() -> Extensions {
         .serve_connection(TokioIo::new(server), svc);
     let task = tokio::spawn(conn);
     let _ = client.write_all(&raw).await;
-    let ext = rx.await.unwrap_or_default();
+    let ext = rx.recv().await.unwrap_or_default();
     task.abort();
     ext
 }
@@ -159,7 +165,7 @@ fn raise_fd_limit() -> u64 {
 /// (bounded). The caller binds the socket and owns the stop signal.
 pub async fn run(
     listener: TcpListener,
-    router: Router,
+    router: super::Edge,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     run_with_slots(listener, router, shutdown, ConnectionSlots::for_process()).await
@@ -168,7 +174,7 @@ pub async fn run(
 /// [`run`] with its own connection cap.
 pub async fn run_with_slots(
     listener: TcpListener,
-    router: Router,
+    router: super::Edge,
     shutdown: impl Future<Output = ()>,
     slots: ConnectionSlots,
 ) -> std::io::Result<()> {
@@ -193,7 +199,7 @@ pub async fn run_with_slots(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let addrs = super::pairing_routes::ConnAddrs {
+        let addrs = ConnAddrs {
             peer,
             local: stream.local_addr().ok(),
         };
@@ -205,7 +211,8 @@ pub async fn run_with_slots(
             async move {
                 let mut req: Request = req.map(Body::new);
                 req.extensions_mut().insert(addrs);
-                let mut resp: Response<Body> = match router.oneshot(req).await {
+                // The edge is always ready (axum routers are): call it directly.
+                let mut resp: Response<Body> = match router.clone().call(req).await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };

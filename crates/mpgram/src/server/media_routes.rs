@@ -13,22 +13,23 @@ use std::time::SystemTime;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
-use axum::Router;
 use grammers_client::media::Downloadable;
 use grammers_tl_types as tl;
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
-use tower::ServiceExt as _;
-use tower_http::catch_panic::CatchPanicLayer;
 
-use super::AppState;
+use super::api_php::{caller, peer_ip};
+use super::{AppState, ServerConfig};
 use crate::api::auth::{check_instance_password, is_well_formed_token, media_token};
 use crate::api::headers;
+use crate::api::methods::Caller;
 use crate::api::params::{is_php_numeric, parse_urlencoded, Params, RequestInput};
 use crate::media::{
     convert_avatar, convert_image, default_avatar_png, voice_to_mp3, AvatarConversion, Conversion,
     Converted, FileConversion, ImageSizes, MediaError, AUDIO_SIZE_LIMIT, IMAGE_SIZE_LIMIT,
 };
+use crate::pairing::DeviceInfo;
+use crate::telegram::Account;
 
 /// `DOWNLOAD_SIZE_LIMIT`: raw downloads above this are refused (media.md §1.2).
 pub const DOWNLOAD_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
@@ -129,47 +130,107 @@ fn telegram_fail(e: impl std::fmt::Display) -> MediaFail {
     MediaFail::Internal("Telegram did not give the file".into())
 }
 
-/// Conversion slots and the disk cache, shared by all media requests.
-struct MediaState {
-    app: AppState,
+/// Conversion slots and the disk cache, shared by all media requests (of every account: a
+/// Telegram file is the same bytes whoever downloads it).
+pub(crate) struct MediaState {
     slots: Semaphore,
     cache: DiskCache,
 }
 
-/// Wraps the API router: media paths are answered here, everything else goes to `api`.
-pub(super) fn routes(state: AppState, api: Router) -> Router {
-    let slots = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
-    let dir = state.config().media_cache_dir.clone().unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("mpgram-media-{}", std::process::id()))
-    });
-    let media = Arc::new(MediaState {
-        app: state,
-        slots: Semaphore::new(slots),
-        cache: DiskCache::new(dir, CACHE_CAP_BYTES),
-    });
-    Router::new()
-        .fallback(move |req: Request| {
-            let media = Arc::clone(&media);
-            let api = api.clone();
-            async move {
-                match Endpoint::of(req.uri().path()) {
-                    Some(ep) => media.handle(ep, req).await,
-                    None => match api.oneshot(req).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    },
-                }
+impl MediaState {
+    pub(crate) fn new(config: &ServerConfig) -> Self {
+        let slots = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 4));
+        let dir = config.media_cache_dir.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("mpgram-media-{}", std::process::id()))
+        });
+        Self {
+            slots: Semaphore::new(slots),
+            cache: DiskCache::new(dir, CACHE_CAP_BYTES),
+        }
+    }
+}
+
+/// One media request on the caller's account (the PC's, or a guest's own).
+struct Media<'a> {
+    shared: &'a MediaState,
+    account: &'a Account,
+    timeout: std::time::Duration,
+}
+
+/// `file.php`, `file/NAME`, `ava.php`, `voice.php`.
+pub(super) async fn handle(state: AppState, ep: Endpoint, req: Request) -> Response<Body> {
+    let ip = peer_ip(&req);
+    let (parts, _) = req.into_parts();
+    if parts.method != Method::GET && parts.method != Method::HEAD {
+        let mut r = text_response("Only GET is supported");
+        *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        return r;
+    }
+    let query: HashMap<String, String> =
+        parse_urlencoded(parts.uri.query().unwrap_or("").as_bytes())
+            .into_iter()
+            .collect();
+    let r = Req {
+        query,
+        headers: parts.headers,
+        head: parts.method == Method::HEAD,
+    };
+    let result = match authorize(&state, &r, ip) {
+        Err(e) => Err(e),
+        Ok(account) => {
+            let m = Media {
+                shared: state.media(),
+                account: &account,
+                timeout: state.config().telegram_timeout,
+            };
+            match ep {
+                Endpoint::File { named } => m.file(&r, named).await,
+                Endpoint::Avatar => m.avatar(&r).await,
+                Endpoint::Voice => m.voice(&r).await,
             }
-        })
-        .layer(CatchPanicLayer::custom(
-            |_: Box<dyn std::any::Any + Send>| {
-                MediaFail::Internal("internal error".into()).into_response()
-            },
-        ))
+        }
+    };
+    let mut resp = result.unwrap_or_else(MediaFail::into_response);
+    if r.head {
+        *resp.body_mut() = Body::empty();
+    }
+    resp
+}
+
+/// media.md §0.2: `user` in the query (no other header needed: native players), else the
+/// cookie or header with the instance password as on `api.php`. `Ok`: the account to serve.
+fn authorize(state: &AppState, r: &Req, ip: std::net::IpAddr) -> Result<Account, MediaFail> {
+    let header = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok());
+    let cookie_params = Params::parse(&RequestInput {
+        cookie: header(header::COOKIE.as_str()),
+        ..RequestInput::default()
+    });
+    let query_user = r.get("user");
+    let token = media_token(
+        query_user,
+        cookie_params.user(),
+        header(headers::X_MPGRAM_USER),
+    )
+    .filter(|t| is_well_formed_token(t))
+    .ok_or(MediaFail::Unauthorized)?;
+    let account = match caller(state, ip, Some(token), &DeviceInfo::default(), true) {
+        Ok(Caller::Device(_)) => state.account().clone(),
+        Ok(Caller::Guest(g)) if g.api().is_some() => g.account.clone(),
+        // Unknown, still logging in, or throttled: the media endpoints answer 401 alone.
+        _ => return Err(MediaFail::Unauthorized),
+    };
+    if query_user.is_none() {
+        check_instance_password(
+            state.config().instance_password.as_deref(),
+            header(headers::X_MPGRAM_INSTANCE_PASSWORD),
+        )
+        .map_err(|e| MediaFail::Forbidden(e.to_string()))?;
+    }
+    Ok(account)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(super) enum Endpoint {
     /// `file.php`; `named` = reached as `file/NAME`.
     File {
         named: bool,
@@ -178,28 +239,11 @@ enum Endpoint {
     Voice,
 }
 
-impl Endpoint {
-    /// Media paths below any prefix (the instance URL may be `http://pc:8080/mp/`).
-    fn of(path: &str) -> Option<Self> {
-        let last = path.rsplit('/').next().unwrap_or("");
-        match last {
-            "file.php" => return Some(Self::File { named: false }),
-            "ava.php" => return Some(Self::Avatar),
-            "voice.php" => return Some(Self::Voice),
-            _ => {}
-        }
-        let i = path.find("/file/")?;
-        (!path[i + 6..].is_empty()).then_some(Self::File { named: true })
-    }
-}
-
 /// The request as the handlers need it.
 struct Req {
     query: HashMap<String, String>,
     headers: HeaderMap,
     head: bool,
-    /// The phone's address (for pairing's throttle), when the listener recorded it.
-    peer: Option<std::net::IpAddr>,
 }
 
 impl Req {
@@ -208,86 +252,7 @@ impl Req {
     }
 }
 
-impl MediaState {
-    async fn handle(self: Arc<Self>, ep: Endpoint, req: Request) -> Response<Body> {
-        let (parts, _) = req.into_parts();
-        if parts.method != Method::GET && parts.method != Method::HEAD {
-            let mut r = text_response("Only GET is supported");
-            *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            return r;
-        }
-        let query: HashMap<String, String> =
-            parse_urlencoded(parts.uri.query().unwrap_or("").as_bytes())
-                .into_iter()
-                .collect();
-        let peer = parts
-            .extensions
-            .get::<super::pairing_routes::ConnAddrs>()
-            .map(|a| a.peer.ip());
-        let r = Req {
-            query,
-            headers: parts.headers,
-            head: parts.method == Method::HEAD,
-            peer,
-        };
-        let result = match self.authorize(&r) {
-            Err(e) => Err(e),
-            Ok(()) => match ep {
-                Endpoint::File { named } => self.file(&r, named).await,
-                Endpoint::Avatar => self.avatar(&r).await,
-                Endpoint::Voice => self.voice(&r).await,
-            },
-        };
-        let mut resp = result.unwrap_or_else(MediaFail::into_response);
-        if r.head {
-            *resp.body_mut() = Body::empty();
-        }
-        resp
-    }
-
-    /// media.md §0.2: `user` in the query (no other header needed: native players), else the
-    /// cookie or header with the instance password as on `api.php`.
-    fn authorize(&self, r: &Req) -> Result<(), MediaFail> {
-        let header = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok());
-        let cookie_params = Params::parse(&RequestInput {
-            cookie: header(header::COOKIE.as_str()),
-            ..RequestInput::default()
-        });
-        let query_user = r.get("user");
-        let token = media_token(
-            query_user,
-            cookie_params.user(),
-            header(headers::X_MPGRAM_USER),
-        )
-        .filter(|t| is_well_formed_token(t))
-        .ok_or(MediaFail::Unauthorized)?;
-        // With pairing the device list is the pairing's; without, the server's own table.
-        let known = match self.app.pairing() {
-            Some(p) => {
-                let ip = r
-                    .peer
-                    .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
-                matches!(
-                    p.pairing
-                        .authenticate(ip, token, &crate::pairing::DeviceInfo::default()),
-                    crate::pairing::Auth::Device(_)
-                )
-            }
-            None => self.app.devices().check(token).is_some(),
-        };
-        if !known {
-            return Err(MediaFail::Unauthorized);
-        }
-        if query_user.is_none() {
-            check_instance_password(
-                self.app.config().instance_password.as_deref(),
-                header(headers::X_MPGRAM_INSTANCE_PASSWORD),
-            )
-            .map_err(|e| MediaFail::Forbidden(e.to_string()))?;
-        }
-        Ok(())
-    }
-
+impl Media<'_> {
     // ---- file.php ----
 
     async fn file(&self, r: &Req, named: bool) -> Result<Response<Body>, MediaFail> {
@@ -338,7 +303,7 @@ impl MediaState {
                     return Err(MediaFail::BadRequest("File is too large!".into()));
                 }
                 let key = format!("{key}:{conv:?}:{sizes:?}");
-                if let Some(hit) = self.cache.get(&key).await {
+                if let Some(hit) = self.shared.cache.get(&key).await {
                     return Ok(converted_response(hit));
                 }
                 // Not an image (video, video sticker, PDF…): its thumbnail, as media.md §1.7.
@@ -358,7 +323,7 @@ impl MediaState {
                     }
                     other => other?,
                 };
-                self.cache.put(&key, &out).await;
+                self.shared.cache.put(&key, &out).await;
                 Ok(converted_response(out))
             }
         }
@@ -371,14 +336,14 @@ impl MediaState {
         conv: Conversion,
         sizes: ImageSizes,
     ) -> Result<Response<Body>, MediaFail> {
-        if let Some(hit) = self.cache.get(&key).await {
+        if let Some(hit) = self.shared.cache.get(&key).await {
             return Ok(converted_response(hit));
         }
         if let Conversion::Tgs { .. } = conv {
             return Err(MediaError::TgsDisabled.into());
         }
         let out = self.convert(input.await?, conv, sizes).await?;
-        self.cache.put(&key, &out).await;
+        self.shared.cache.put(&key, &out).await;
         Ok(converted_response(out))
     }
 
@@ -398,6 +363,7 @@ impl MediaState {
         f: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
     ) -> Result<T, MediaFail> {
         let _permit = self
+            .shared
             .slots
             .acquire()
             .await
@@ -413,11 +379,11 @@ impl MediaState {
 
     /// The media of message `m` in chat `c` (media.md §1.2).
     async fn message_media(&self, c: i64, m: i32) -> Result<Source, MediaFail> {
-        let account = self.app.account();
+        let account = self.account;
         let ids = vec![tl::enums::InputMessage::Id(tl::types::InputMessageId {
             id: m,
         })];
-        let timeout = self.app.config().telegram_timeout;
+        let timeout = self.timeout;
         let call = async {
             if c <= -1_000_000_000_000 {
                 let channel = account
@@ -471,9 +437,9 @@ impl MediaState {
         if file.size.is_some_and(|s| s > limit as u64) {
             return Err(MediaFail::BadRequest("File is too large!".into()));
         }
-        let mut it = self.app.account().client().iter_download(file);
+        let mut it = self.account.client().iter_download(file);
         let mut out = Vec::with_capacity(file.size.unwrap_or(0).min(limit as u64) as usize);
-        let timeout = self.app.config().telegram_timeout;
+        let timeout = self.timeout;
         loop {
             let chunk = tokio::time::timeout(timeout, it.next())
                 .await
@@ -542,13 +508,12 @@ impl MediaState {
     fn chunk_stream(&self, file: &FileLoc, first: u64, len: u64) -> Body {
         const CHUNK: u64 = 512 * 1024;
         let it = self
-            .app
-            .account()
+            .account
             .client()
             .iter_download(file)
             .skip_chunks((first / CHUNK) as i32);
         let skip = (first % CHUNK) as usize;
-        let timeout = self.app.config().telegram_timeout;
+        let timeout = self.timeout;
         let stream =
             futures_util::stream::unfold((it, skip, len), move |(mut it, skip, left)| async move {
                 if left == 0 {
@@ -617,12 +582,12 @@ impl MediaState {
             return Ok(bytes_response(bytes, mime, Some(RAW_CACHE)));
         };
         let key = format!("ava:{c}:{photo_id}:{conv:?}");
-        if let Some(hit) = self.cache.get(&key).await {
+        if let Some(hit) = self.shared.cache.get(&key).await {
             return Ok(converted_response(hit));
         }
         let bytes = self.download(&file, AVATAR_SIZE_LIMIT).await?;
         let out = self.blocking(move || convert_avatar(&bytes, conv)).await?;
-        self.cache.put(&key, &out).await;
+        self.shared.cache.put(&key, &out).await;
         Ok(converted_response(out))
     }
 
@@ -631,11 +596,11 @@ impl MediaState {
         &self,
         c: i64,
     ) -> Result<Option<(tl::enums::InputPeer, i64, i32)>, MediaFail> {
-        let account = self.app.account();
+        let account = self.account;
         let peer = account
             .input_peer(c)
             .ok_or(MediaFail::NotFound("Unknown peer"))?;
-        let timeout = self.app.config().telegram_timeout;
+        let timeout = self.timeout;
         let call = async {
             let photo = match &peer {
                 tl::enums::InputPeer::User(_) | tl::enums::InputPeer::PeerSelf => {
@@ -696,7 +661,7 @@ impl MediaState {
             return Err(MediaFail::BadRequest("File is too large!".into()));
         }
         let key = format!("voice:{c}:{m}:{}", doc.id);
-        let out = if let Some(hit) = self.cache.get(&key).await {
+        let out = if let Some(hit) = self.shared.cache.get(&key).await {
             hit
         } else {
             let ext = ext_for_mime(&doc.mime_type).map(|e| e.trim_start_matches('.').to_owned());
@@ -709,7 +674,7 @@ impl MediaState {
                 bytes: mp3,
                 mime: "audio/mpeg",
             };
-            self.cache.put(&key, &out).await;
+            self.shared.cache.put(&key, &out).await;
             out
         };
         Ok(bytes_response(out.bytes, "audio/mpeg", None))
@@ -1207,22 +1172,6 @@ fn evict(dir: &Path, cap: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn endpoints_below_any_prefix() {
-        assert_eq!(
-            Endpoint::of("/file.php"),
-            Some(Endpoint::File { named: false })
-        );
-        assert_eq!(Endpoint::of("/mp/ava.php"), Some(Endpoint::Avatar));
-        assert_eq!(Endpoint::of("/voice.php"), Some(Endpoint::Voice));
-        assert_eq!(
-            Endpoint::of("/file/song%20x.mp3"),
-            Some(Endpoint::File { named: true })
-        );
-        assert_eq!(Endpoint::of("/file/"), None);
-        assert_eq!(Endpoint::of("/api.php"), None);
-    }
 
     #[test]
     fn ranges() {

@@ -1,34 +1,34 @@
-//! The HTTP server: `api.php` over hyper + axum.
+//! The HTTP server: the way in from the LAN.
 //!
-//! From `main` to the bytes on the wire: [`router`] builds the axum `Router` (a value: tests
-//! drive it with `oneshot`), [`api_php`] runs the request pipeline of `protocol.md` §4.1 and
-//! calls [`crate::api::methods::dispatch`], [`http::run`] serves the router on a listener with
-//! HTTP/1.1 keep-alive and the exact response header spellings old phones need.
+//! From `main` to the bytes on the wire: [`http::run`] serves an [`router::Edge`] on a listener
+//! (HTTP/1.1 keep-alive, the header spellings old phones need); [`router`] is the one route
+//! table (`api.php`, `file.php`, `file/NAME`, `ava.php`, `voice.php`, `qrcode.php`, `/pair`)
+//! behind one layer that strips the instance URL's path prefix, one Host check and one
+//! catch-panic layer; [`request`] is the one extractor (parameters, version, caller);
+//! [`api_php`] hands the request to [`crate::api::methods::dispatch`] and writes the answer.
 
 pub mod api_php;
 pub mod body;
-pub mod devices;
-pub mod guests;
 pub mod http;
 pub mod listen;
 pub mod media_routes;
-pub mod pairing_routes;
 pub mod qrcode;
-pub mod updates_queue;
+pub mod router;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-
 use crate::api::headers::ServerFeatures;
-use crate::api::methods::MethodState;
+use crate::api::methods::{Instance, MethodState};
+use crate::guests::Guests;
+use crate::pairing::Pairing;
 use crate::telegram::Account;
 
-pub use devices::{DeviceId, Devices, MemoryDevices};
-pub use http::run;
-pub use pairing_routes::PairingHttp;
+pub use http::{run, ConnAddrs};
+pub use router::{router, Edge};
 
 /// Server settings.
 #[derive(Debug, Clone)]
@@ -48,6 +48,8 @@ pub struct ServerConfig {
     pub body_idle_timeout: Duration,
     /// Where converted media are cached (size-capped); `None` = a folder in the temp dir.
     pub media_cache_dir: Option<PathBuf>,
+    /// While set, every request answers 503 "paused" (the tray's Pause).
+    pub paused: Arc<AtomicBool>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +65,42 @@ impl Default for ServerConfig {
             max_body: 21 * 1024 * 1024,
             body_idle_timeout: Duration::from_secs(30),
             media_cache_dir: None,
+            paused: Arc::default(),
+        }
+    }
+}
+
+/// Who may come in, and how: the pairing core, the guests of the login API, the host names.
+#[derive(Debug, Clone)]
+pub struct PairingHttp {
+    pub pairing: Pairing,
+    /// The reference's login API (a phone logging a *new* Telegram account in through this
+    /// server, `protocol.md` §5.5). Off by default: `completePhoneLogin`, `complete2faLogin` and
+    /// `resendCode` then answer 403 `Login API is disabled`. The pairing path through
+    /// `initLogin`/`phoneLogin`/`getCaptchaImg`/`qrLogin` works either way. On, `phoneLogin`
+    /// with a real phone number logs that number's account in as a guest ([`Guests`]).
+    pub login_api: bool,
+    /// Accounts phones logged in through the login API; each is served on its own.
+    pub guests: Guests,
+    /// Extra host names the person configured (a DNS name of this PC); this machine's addresses
+    /// and `localhost` are always accepted.
+    pub host_names: Vec<String>,
+    /// This machine's addresses (filled by [`PairingHttp::new`]; the address a connection
+    /// arrived on is accepted too).
+    pub local_ips: Vec<IpAddr>,
+}
+
+impl PairingHttp {
+    pub fn new(pairing: Pairing) -> Self {
+        let local_ips = local_ip_address::list_afinet_netifas()
+            .map(|l| l.into_iter().map(|(_, ip)| ip).collect())
+            .unwrap_or_default();
+        Self {
+            pairing,
+            login_api: false,
+            guests: Guests::default(),
+            host_names: Vec::new(),
+            local_ips,
         }
     }
 }
@@ -73,42 +111,34 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     account: Account,
-    devices: Arc<dyn Devices>,
     config: ServerConfig,
     methods: MethodState,
-    pairing: Option<PairingHttp>,
+    pairing: PairingHttp,
+    media: media_routes::MediaState,
+    /// `qrcode.php`: bounded, cached, rendered off the async workers.
+    qr: qrcode::QrPictures,
 }
 
 impl AppState {
-    pub fn new(account: Account, devices: Arc<dyn Devices>, config: ServerConfig) -> Self {
+    /// The state of one instance: the PC's account served to the devices `pairing` admits.
+    /// `mpgram serve`, `mpgram demo`, the tray, the tests and the benches all build it here.
+    pub fn new(account: Account, pairing: PairingHttp, config: ServerConfig) -> Self {
         let methods = MethodState::new();
         // Queue updates from now on (a no-op outside a runtime; the first request retries).
         methods.updates.start(&account);
+        let media = media_routes::MediaState::new(&config);
         Self(Arc::new(Inner {
             account,
-            devices,
             config,
             methods,
-            pairing: None,
+            pairing,
+            media,
+            qr: qrcode::QrPictures::default(),
         }))
     }
 
-    /// A server whose devices, login screens, `qrcode.php`, `/pair` and Host check are the
-    /// pairing's ([`pairing_routes`]).
-    pub fn with_pairing(account: Account, pairing: PairingHttp, config: ServerConfig) -> Self {
-        let methods = MethodState::new();
-        methods.updates.start(&account);
-        Self(Arc::new(Inner {
-            account,
-            devices: Arc::new(MemoryDevices::new()),
-            config,
-            methods,
-            pairing: Some(pairing),
-        }))
-    }
-
-    pub fn pairing(&self) -> Option<&PairingHttp> {
-        self.0.pairing.as_ref()
+    pub fn pairing(&self) -> &PairingHttp {
+        &self.0.pairing
     }
 
     pub fn account(&self) -> &Account {
@@ -118,29 +148,33 @@ impl AppState {
     /// Answers every open `updates` long poll now: call before stopping the listeners.
     pub fn close_polls(&self) {
         self.0.methods.updates.close();
-        if let Some(p) = &self.0.pairing {
-            p.guests.close_polls();
-        }
-    }
-
-    pub fn devices(&self) -> &Arc<dyn Devices> {
-        &self.0.devices
+        self.0.pairing.guests.close_polls();
     }
 
     pub fn config(&self) -> &ServerConfig {
         &self.0.config
     }
 
-    pub(crate) fn methods(&self) -> &MethodState {
-        &self.0.methods
+    pub(crate) fn media(&self) -> &media_routes::MediaState {
+        &self.0.media
     }
-}
 
-/// The whole HTTP surface as a value.
-pub fn router(state: AppState) -> Router {
-    // Pairing's middleware (Host check, login screens) sees every path, media included.
-    pairing_routes::wrap(
-        media_routes::routes(state.clone(), api_php::routes(state.clone())),
-        state,
-    )
+    pub(crate) fn qr(&self) -> &qrcode::QrPictures {
+        &self.0.qr
+    }
+
+    /// What the API's dispatch may reach.
+    pub(crate) fn instance(&self) -> Instance<'_> {
+        let p = &self.0.pairing;
+        Instance {
+            account: &self.0.account,
+            state: &self.0.methods,
+            pairing: &p.pairing,
+            guests: &p.guests,
+            login_api: p.login_api,
+            instance_password: self.0.config.instance_password.as_deref(),
+            telegram_timeout: self.0.config.telegram_timeout,
+            voice_conversion: self.0.config.features.voice_conversion,
+        }
+    }
 }

@@ -29,7 +29,6 @@
 //! # }
 //! ```
 
-pub mod contents;
 mod error;
 mod file;
 mod format;
@@ -42,7 +41,6 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-pub use contents::{Saver, StoredCredentials, VaultData};
 pub use error::StoreError;
 pub use key::{
     Backend, KeyKind, KeySource, Passphrase, PromptFn, PromptReason, CREDENTIALS_DIRECTORY_ENV,
@@ -56,11 +54,7 @@ use format::{FormatError, KdfParams, VaultId, VaultKey};
 pub const VAULT_FILE_NAME: &str = "vault.bin";
 
 /// A temporary file this old was left by a killed writer, not one still writing.
-#[allow(
-    clippy::duration_suboptimal_units,
-    reason = "Duration::from_mins needs Rust 1.91"
-)]
-const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
+const STALE_TEMP_AGE: Duration = Duration::from_mins(10);
 
 /// Writes a small private file (0600 on unix, created so, never chmod-ed after) crash-safely:
 /// the control channel's `control.json`.
@@ -237,7 +231,8 @@ pub fn vault_key_kind(data_dir: &Path) -> Result<Option<KeyKind>, StoreError> {
     Ok(Some(header.kind))
 }
 
-/// `vault_id`: the open vault's own (else read from the file's header).
+/// Deletes the vault file of `data_dir`, the temporary files of unfinished writes, then the
+/// keyring entry. `vault_id`: the open vault's own (else read from the file's header).
 fn wipe_files_and_key(
     data_dir: &Path,
     keyring_required: bool,

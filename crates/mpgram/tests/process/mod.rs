@@ -1,7 +1,7 @@
 //! The real `mpgram` binary as a process, and a phone that talks to it over real sockets the way
 //! the J2ME client does (`client-j2me.md` §3, §6.2). Every API answer goes through the client's
 //! strict parser (`tests/src/strict.rs`, included as is).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};

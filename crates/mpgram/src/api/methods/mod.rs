@@ -1,16 +1,20 @@
-//! Every `api.php` method: one file per group, one `match` from name to method.
+//! Every `api.php` method: one file per group, one dispatch from name to method ([`dispatch`]),
+//! the login methods included ([`login`]).
 //!
-//! A method receives a [`Call`] (the account, the parameters, the version, whether the device
-//! token checked out) and returns a [`Reply`]. Each method does its checks in the order its
-//! spec section lists them (`methods-core.md`), so authentication is a step the method calls,
-//! not something done before it: `getHistory` without `peer` answers "Required parameter" even
-//! without a token, as the reference does.
+//! The server hands over a [`Request`] (parameters, version, and the [`Caller`] its token
+//! belongs to) and the [`Instance`] it serves; [`dispatch`] answers the login methods, checks
+//! the instance password, picks the account (the PC's, or a guest's own) and calls the method
+//! with a [`Call`]. Each method does its checks in the order its spec section lists them
+//! (`methods-core.md`), so authentication is a step the method calls, not something done before
+//! it: `getHistory` without `peer` answers "Required parameter" even without a token, as the
+//! reference does.
 
 mod account;
 pub(crate) mod bots;
 mod dialogs;
 mod editing;
 mod history;
+pub mod login;
 mod members;
 mod notifications;
 mod peers;
@@ -18,16 +22,21 @@ mod raw;
 pub mod send;
 mod stickers;
 mod updates;
+pub(crate) mod updates_queue;
 
+use std::net::IpAddr;
 use std::sync::RwLock;
 use std::time::Duration;
 
 use grammers_tl_types::{self as tl, RemoteCall};
 
+use crate::api::auth::check_instance_password;
 use crate::api::error::{ApiError, RpcError};
 use crate::api::json::Object;
 use crate::api::params::Params;
 use crate::api::version::ApiVersion;
+use crate::guests::{Guest, Guests};
+use crate::pairing::{DeviceId, DeviceInfo, Pairing};
 use crate::telegram::{Account, TelegramError};
 
 use crate::model;
@@ -41,6 +50,60 @@ pub enum Reply {
     Empty,
     /// A streamed JSON body (`updates`: keep-alive spaces, then the JSON), never compressed.
     Stream(axum::body::Body),
+    /// A PNG picture, never cached (`getCaptchaImg`).
+    Png(Vec<u8>),
+    /// A picture that could not be drawn: HTTP 500 with an empty body.
+    BrokenPicture,
+}
+
+/// Who sent a request, decided once by the server from its token.
+#[derive(Clone)]
+pub enum Caller {
+    /// A paired device (its token is in the pairing's device list).
+    Device(DeviceId),
+    /// A phone that logged its own account in through the login API.
+    Guest(Guest),
+    /// No token, or one that is neither (the methods' "auth" step answers 401).
+    Anonymous,
+}
+
+/// The instance a request reaches: the PC's account and what serves it.
+pub struct Instance<'a> {
+    pub account: &'a Account,
+    pub state: &'a MethodState,
+    pub pairing: &'a Pairing,
+    pub guests: &'a Guests,
+    /// The login API setting ("Let phones log in to other Telegram accounts").
+    pub login_api: bool,
+    pub instance_password: Option<&'a str>,
+    pub telegram_timeout: Duration,
+    /// Voice uploads are converted (`voice=1` works); the same switch as `voice.php`.
+    pub voice_conversion: bool,
+}
+
+impl Instance<'_> {
+    /// The instance password (`protocol.md` §5.4), the one place it is checked for `api.php`.
+    pub fn check_password(&self, req: &Request<'_>) -> Result<(), ApiError> {
+        check_instance_password(self.instance_password, req.password)
+    }
+}
+
+/// One `api.php` request as the server read it.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub version: ApiVersion,
+    pub params: &'a Params,
+    pub caller: &'a Caller,
+    /// The raw token (`X-mpgram-user`, else `user`), non-empty: login methods read tickets.
+    pub token: Option<&'a str>,
+    pub ip: IpAddr,
+    pub info: &'a DeviceInfo,
+    /// `X-mpgram-keep-emoji` was sent.
+    pub keep_emoji: bool,
+    /// `X-mpgram-unicode` was sent.
+    pub unicode: bool,
+    /// The `X-mpgram-instance-password` header.
+    pub password: Option<&'a str>,
 }
 
 /// State the methods keep across requests (one per account).
@@ -49,7 +112,7 @@ pub struct MethodState {
     /// The account's own user, so `me` (the client's keep-alive) costs no Telegram call.
     self_user: RwLock<Option<tl::enums::User>>,
     /// The update queue read by `updates`, `getLastUpdate`, `cancelUpdates`.
-    pub(crate) updates: crate::server::updates_queue::UpdateHub,
+    pub(crate) updates: updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
     self_id: std::sync::atomic::AtomicI64,
     /// Retried-send answers and known documents of the send methods.
@@ -209,9 +272,40 @@ pub const IMPLEMENTED: &[&str] = &[
     "uninstallStickerSet",
 ];
 
-/// The single name → method dispatch (step 8 of the pipeline; the name is exact and
-/// case-sensitive).
-pub async fn dispatch(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
+/// The one dispatch (steps 8–9 of `protocol.md` §4.1): the login methods, the instance
+/// password, then the method on the caller's account (a guest's own, else the PC's).
+pub async fn dispatch(req: &Request<'_>, inst: &Instance<'_>) -> Result<Reply, ApiError> {
+    if let Some(answer) = login::dispatch(req, inst).await {
+        return answer;
+    }
+    let (account, state, device) = match req.caller {
+        Caller::Device(id) => (inst.account, inst.state, Some(u64::from(id.0))),
+        Caller::Guest(g) => match g.api() {
+            Some(state) => (&g.account, &**state, Some(g.id)),
+            // Still logging in: the token serves nothing yet (401, as a token that is no device:
+            // this server's 503 "Could not get user info" means a passing PC-side problem).
+            None => return Err(ApiError::InvalidAuthorization),
+        },
+        Caller::Anonymous => (inst.account, inst.state, None),
+    };
+    inst.check_password(req)?;
+    let call = Call {
+        account,
+        params: req.params,
+        version: req.version,
+        keep_emoji: req.keep_emoji,
+        unicode: req.unicode,
+        authorized: device.is_some(),
+        device,
+        state,
+        telegram_timeout: inst.telegram_timeout,
+        voice_conversion: inst.voice_conversion,
+    };
+    method(req.method, &call).await
+}
+
+/// Name → method (the name is exact and case-sensitive).
+async fn method(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
     let json = match name {
         "me" | "getSelf" => account::me(call).await?,
         "updateStatus" => account::update_status(call).await?,

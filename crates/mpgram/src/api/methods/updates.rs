@@ -10,11 +10,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::notifications::MuteCache;
+use super::updates_queue::{Entry, UpdateHub};
 use super::{res, Call, Reply};
 use crate::api::error::ApiError;
 use crate::api::json::{Encoding, Object, Value};
 use crate::model::{self, ModelCtx};
-use crate::server::updates_queue::{Entry, UpdateHub};
 use crate::telegram::Account;
 
 /// Longest `timeout` (`updates.md` §3.1).
@@ -536,7 +536,7 @@ pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
 #[allow(clippy::too_many_arguments)]
 async fn poll(
     hub: &UpdateHub,
-    mut guard: Option<crate::server::updates_queue::PollGuard>,
+    mut guard: Option<super::updates_queue::PollGuard>,
     tx: &mpsc::Sender<Bytes>,
     offset: u32,
     timeout: i64,

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, Vault};
+use crate::guests::{Guests, StoredGuest};
 use crate::pairing::{DevicesState, Pairing};
-use crate::server::guests::{Guests, StoredGuest};
+use crate::store::{StoreError, Vault};
 use crate::telegram::{ApiCredentials, PersistentSession, StoredSession};
 
 /// Telegram API credentials as stored (when none are built in).

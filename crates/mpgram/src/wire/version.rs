@@ -4,9 +4,6 @@
 //! so it reads like the spec's gate table. v12 is served exactly as v11: no gate differs between
 //! them.
 
-use super::error::ApiError;
-use super::params::lenient_int;
-
 /// A validated API version, `2..=12`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ApiVersion(u8);
@@ -37,16 +34,6 @@ impl ApiVersion {
     pub const V11: Self = Self(11);
     pub const V12: Self = Self(12);
 
-    /// Steps 6–7 of the pipeline: `v` must be non-empty (not `""`/`"0"`), then its lenient
-    /// integer cast must be in `2..=12` (`"11abc"` is 11, `"abc"` is 0 and refused).
-    pub fn from_param(raw: Option<&str>) -> Result<Self, ApiError> {
-        let raw = match raw {
-            Some(s) if !s.is_empty() && s != "0" => s,
-            _ => return Err(ApiError::MissingParam("v".into())),
-        };
-        Self::new(lenient_int(raw)).ok_or(ApiError::UnsupportedVersion)
-    }
-
     /// `Some` when `v` is in the accepted range.
     pub fn new(v: i64) -> Option<Self> {
         u8::try_from(v)
@@ -57,16 +44,6 @@ impl ApiVersion {
 
     pub fn get(self) -> u8 {
         self.0
-    }
-
-    /// Login methods (`phoneLogin`, `initLogin`, `resendCode`, `completePhoneLogin`, `qrLogin`,
-    /// `complete2faLogin`) refuse older clients with HTTP 403.
-    pub fn check_login(self) -> Result<(), ApiError> {
-        if self.0 >= MIN_LOGIN_VERSION {
-            Ok(())
-        } else {
-            Err(ApiError::LoginUnsupportedVersion)
-        }
     }
 
     /// v ≥ 5 — the compact keys of the v5 redesign: User `fn`/`ln`/`name` and `p`,`k`,`b`,`s`,`w`;
@@ -168,57 +145,6 @@ impl ApiVersion {
 #[allow(clippy::unwrap_used, reason = "in tests a panic is the failure report")]
 mod tests {
     use super::*;
-
-    fn v(raw: &str) -> Result<u8, String> {
-        ApiVersion::from_param(Some(raw))
-            .map(ApiVersion::get)
-            .map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn accepts_2_through_12_including_the_j2me_clients_12() {
-        for n in 2..=12 {
-            assert_eq!(v(&n.to_string()), Ok(n));
-        }
-    }
-
-    #[test]
-    fn missing_empty_or_zero_v_is_a_missing_parameter() {
-        let want = Err("Required parameter 'v' is not set".to_owned());
-        assert_eq!(v(""), want);
-        assert_eq!(v("0"), want);
-        assert_eq!(
-            ApiVersion::from_param(None).map_err(|e| e.to_string()),
-            Err("Required parameter 'v' is not set".to_owned())
-        );
-    }
-
-    #[test]
-    fn out_of_range_and_garbage_are_unsupported_with_status_200() {
-        for raw in ["1", "13", "abc", "-11", "99999999999999999999", "00"] {
-            let err = ApiVersion::from_param(Some(raw)).unwrap_err();
-            assert_eq!(err.to_string(), "Unsupported API version", "{raw}");
-            assert_eq!(err.status(), 200, "{raw}");
-        }
-    }
-
-    #[test]
-    fn lenient_cast_accepts_numeric_prefixes() {
-        assert_eq!(v("11abc"), Ok(11));
-        assert_eq!(v(" 12"), Ok(12));
-        assert_eq!(v("5.9"), Ok(5));
-        assert_eq!(v("+7"), Ok(7));
-    }
-
-    #[test]
-    fn login_methods_need_v10_with_http_403() {
-        let nine = ApiVersion::new(9).unwrap();
-        let err = nine.check_login().unwrap_err();
-        assert_eq!(err.to_string(), "Unsupported API version");
-        assert_eq!(err.status(), 403);
-        assert!(ApiVersion::new(10).unwrap().check_login().is_ok());
-        assert!(ApiVersion::V12.check_login().is_ok());
-    }
 
     #[test]
     fn v12_passes_every_gate_like_v11() {

@@ -3,23 +3,21 @@
 //! setting, off by default).
 //!
 //! Each guest has its own token, [`Account`] (a fresh grammers client) and [`Login`] (the same
-//! state machine the desktop window drives). Once signed in it gets its own [`AppState`] and
-//! router (own update queue, own media cache keys), and the pairing middleware sends every
-//! request carrying that token there. The PC owner's account is never reachable with a guest
-//! token (guest tokens are not in the pairing's device list), and a guest's router knows only
-//! its own token.
+//! state machine the desktop window drives). Once signed in it gets its own [`MethodState`] (own
+//! update queue, own caches), and the API's dispatch runs a request carrying that token on the
+//! guest's account and state. The PC owner's account is never reachable with a guest token
+//! (guest tokens are not in the pairing's device list), and a guest's token reaches only its
+//! own account.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use grammers_mtsender::ConnectionParams;
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::devices::{DeviceId, Devices};
-use super::{api_php, media_routes, AppState, ServerConfig};
+use crate::api::methods::MethodState;
 use crate::pairing::{is_well_formed, DeviceInfo, Token, TokenHash};
 use crate::telegram::login::Login;
 use crate::telegram::{Account, ApiCredentials, StoredSession};
@@ -110,7 +108,7 @@ pub struct StoredGuest {
 
 /// One guest. Cheap to clone (the heavy parts are shared).
 #[derive(Clone)]
-pub(crate) struct Guest {
+pub struct Guest {
     pub id: u64,
     token_hash: TokenHash,
     pub account: Account,
@@ -121,16 +119,22 @@ pub(crate) struct Guest {
     pub code_handle: String,
     client: ClientInfo,
     started: Instant,
-    /// The guest's own API, once signed in.
-    serving: Option<Router>,
-    /// Its API state, to answer its open polls when the server stops.
-    api: Option<AppState>,
+    /// The guest's own API state (update queue, caches), once signed in.
+    serving: Option<Arc<MethodState>>,
 }
 
 impl Guest {
-    pub fn router(&self) -> Option<&Router> {
+    /// The guest's API state once signed in; `None` while still logging in.
+    pub fn api(&self) -> Option<&Arc<MethodState>> {
         self.serving.as_ref()
     }
+}
+
+/// A signed-in guest's API state, its update queue started on its account.
+fn serving_state(account: &Account) -> Arc<MethodState> {
+    let state = MethodState::new();
+    state.updates.start(account);
+    Arc::new(state)
 }
 
 /// The guest table, shared by the pairing middleware and the vault saver. Cheap to clone.
@@ -154,32 +158,6 @@ struct Inner {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The only token a guest's own server accepts.
-struct GuestDevice {
-    id: u64,
-    token_hash: TokenHash,
-}
-
-impl Devices for GuestDevice {
-    fn check(&self, token: &str) -> Option<DeviceId> {
-        (is_well_formed(token) && TokenHash::of(token).matches(&self.token_hash))
-            .then_some(DeviceId(self.id))
-    }
-}
-
-fn guest_router(
-    account: Account,
-    id: u64,
-    token_hash: TokenHash,
-    config: ServerConfig,
-) -> (Router, AppState) {
-    let state = AppState::new(account, Arc::new(GuestDevice { id, token_hash }), config);
-    (
-        media_routes::routes(state.clone(), api_php::routes(state.clone())),
-        state,
-    )
 }
 
 /// A random URL-safe handle (`client-j2me.md` §3: ids go raw into URLs).
@@ -207,9 +185,14 @@ impl Guests {
         self.0.revision.send_modify(|n| *n += 1);
     }
 
+    /// Whether `token` is a guest's (cheap when there are none: no hashing).
+    pub(crate) fn is_guest(&self, token: &str) -> bool {
+        self.find(token).is_some()
+    }
+
     /// The guest a request's token belongs to.
     pub(crate) fn find(&self, token: &str) -> Option<Guest> {
-        if !is_well_formed(token) {
+        if !is_well_formed(token) || lock(&self.0.list).is_empty() {
             return None;
         }
         let hash = TokenHash::of(token);
@@ -237,7 +220,6 @@ impl Guests {
             client,
             started: Instant::now(),
             serving: None,
-            api: None,
         };
         let mut list = lock(&self.0.list);
         let now = Instant::now();
@@ -252,21 +234,18 @@ impl Guests {
         Some((token, guest))
     }
 
-    /// The guest signed in: from now on its token is served by its own API.
-    pub(crate) fn serve(&self, id: u64, config: &ServerConfig) -> Option<Router> {
-        let router = {
+    /// The guest signed in: from now on its token is served on its own account.
+    pub(crate) fn serve(&self, id: u64) {
+        {
             let mut list = lock(&self.0.list);
-            let g = list.iter_mut().find(|g| g.id == id)?;
+            let Some(g) = list.iter_mut().find(|g| g.id == id) else {
+                return;
+            };
             if g.serving.is_none() {
-                let (router, api) =
-                    guest_router(g.account.clone(), g.id, g.token_hash, config.clone());
-                g.serving = Some(router);
-                g.api = Some(api);
+                g.serving = Some(serving_state(&g.account));
             }
-            g.serving.clone()
-        };
+        }
         self.changed();
-        router
     }
 
     /// Forgets a guest (its token answers 401 from now on). The caller logs it out first.
@@ -285,8 +264,8 @@ impl Guests {
     /// Answers every guest's open long polls now (the server is stopping).
     pub fn close_polls(&self) {
         for g in lock(&self.0.list).iter() {
-            if let Some(api) = &g.api {
-                api.close_polls();
+            if let Some(api) = &g.serving {
+                api.updates.close();
             }
         }
     }
@@ -309,7 +288,7 @@ impl Guests {
     /// Puts guests from the vault back (at start-up), each served at once. Needs the API
     /// credentials ([`Guests::configure`]) and a tokio runtime; without credentials nothing is
     /// restored (the vault keeps them until the next save).
-    pub fn restore(&self, stored: Vec<StoredGuest>, config: &ServerConfig) {
+    pub fn restore(&self, stored: Vec<StoredGuest>) {
         let Some(gc) = lock(&self.0.config).clone() else {
             return;
         };
@@ -320,7 +299,7 @@ impl Guests {
             }
             self.0.next_id.fetch_max(s.id, Ordering::Relaxed);
             let account = Account::start_with(s.session, gc.credentials.clone(), s.client.params());
-            let (router, api) = guest_router(account.clone(), s.id, s.token_hash, config.clone());
+            let serving = serving_state(&account);
             list.push(Guest {
                 id: s.id,
                 token_hash: s.token_hash,
@@ -330,8 +309,7 @@ impl Guests {
                 code_handle: new_handle(),
                 client: s.client,
                 started: Instant::now(),
-                serving: Some(router),
-                api: Some(api),
+                serving: Some(serving),
             });
         }
     }

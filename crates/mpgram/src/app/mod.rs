@@ -1,0 +1,9 @@
+//! The composition root: what one instance is made of, built in one place for `mpgram serve`,
+//! `mpgram demo`, the tray's service, the tests and the benches.
+//!
+//! - [`contents`]: what the vault holds (session, devices, credentials, guests) and the
+//!   debounced saver; `store/` only seals and opens the bytes.
+
+pub mod contents;
+
+pub use contents::{Saver, StoredCredentials, VaultData};

@@ -1,0 +1,10 @@
+//! The bottom layer: the MPGram wire conventions that both the API (`api/`) and the models
+//! (`model/`) speak, with no dependency on either.
+//!
+//! - [`json`]: our JSON value and writer with the reference's exact escaping (PHP `json_encode`);
+//! - [`version`]: API versions 2–12 and every version gate;
+//! - [`text`]: emoji stripping in names and the short-form text cut.
+
+pub mod json;
+pub mod text;
+pub mod version;
