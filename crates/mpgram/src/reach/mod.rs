@@ -13,6 +13,7 @@ mod address;
 mod error;
 mod igd;
 mod pmp;
+mod switch;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -25,6 +26,7 @@ use tokio::task::JoinHandle;
 pub use address::{classify, is_outside, AddressKind};
 pub use error::ReachError;
 pub use igd::IgdSource;
+pub use switch::ReachSwitch;
 
 /// How the mapping is named in the router's list.
 pub const DESCRIPTION: &str = "MPGram Home";

@@ -69,6 +69,7 @@ impl PairingHttp {
         let local_ips = local_ip_address::list_afinet_netifas()
             .map(|l| l.into_iter().map(|(_, ip)| ip).collect())
             .unwrap_or_default();
+        pairing.set_local_addresses(Vec::clone(&local_ips)); // reach: who is outside
         Self {
             pairing,
             login_api: false,
@@ -107,6 +108,7 @@ async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> 
     };
     let addrs = req.extensions().get::<ConnAddrs>().copied();
     let ip = addrs.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.peer.ip());
+    p.pairing.note_caller(ip); // reach: last request from outside, for the status
     let mut local = p.local_ips.clone();
     if let Some(l) = addrs.and_then(|a| a.local) {
         local.push(l.ip());
