@@ -183,7 +183,7 @@ async fn a_router_that_forgets_the_mapping_gets_it_again() {
 
 #[tokio::test]
 async fn a_router_with_neither_protocol_says_it_does_not_allow_this_and_what_to_do() {
-    let nobody = silent_udp().await;
+    let nobody = silent_udp();
     let reach = Reach::start(config(IgdSource::Discover(nobody), NO_NAT_PMP.into()));
     let mut status = reach.status();
     let s = wait_status(&mut status, |s| s.state != ReachState::Starting).await;
@@ -202,7 +202,7 @@ async fn a_router_with_neither_protocol_says_it_does_not_allow_this_and_what_to_
 #[tokio::test]
 async fn nat_pmp_maps_renews_reads_the_address_and_removes_the_mapping() {
     let router = FakeNatPmp::start(PUBLIC).await;
-    let nobody = silent_udp().await;
+    let nobody = silent_udp();
     let reach = Reach::start(config(IgdSource::Discover(nobody), router.ip));
     let mut status = reach.status();
     let s = wait_status(&mut status, |s| s.state != ReachState::Starting).await;
@@ -235,7 +235,7 @@ async fn nat_pmp_maps_renews_reads_the_address_and_removes_the_mapping() {
 #[tokio::test]
 async fn nat_pmp_behind_cgnat_is_home_only() {
     let router = FakeNatPmp::start(Ipv4Addr::new(100, 100, 1, 1)).await;
-    let nobody = silent_udp().await;
+    let nobody = silent_udp();
     let reach = Reach::start(config(IgdSource::Discover(nobody), router.ip));
     let mut status = reach.status();
     let s = wait_status(&mut status, |s| s.state != ReachState::Starting).await;

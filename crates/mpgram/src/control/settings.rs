@@ -36,6 +36,8 @@ pub struct Settings {
     /// this PC, served as guests beside the owner's account). Applied at the next session start;
     /// changing it in Settings restarts the session.
     pub login_api: bool,
+    /// "Reach from mobile data": a port mapping on the home router (`reach/`). Applied live.
+    pub reach: bool,
 }
 
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -97,6 +99,7 @@ impl Settings {
             "ask_before_pairing": self.ask_before_pairing,
             "start_at_login": self.start_at_login,
             "login_api": self.login_api,
+            "reach": self.reach,
             "data_dir": data_dir.display().to_string(),
             "version": env!("CARGO_PKG_VERSION"),
         })

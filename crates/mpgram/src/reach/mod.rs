@@ -19,7 +19,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use backon::BackoffBuilder as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -35,7 +35,7 @@ pub const DESCRIPTION: &str = "MPGram Home";
 pub const LEASE: Duration = Duration::from_hours(1);
 
 /// The protocol the router answered in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     Upnp,
@@ -54,7 +54,7 @@ impl std::fmt::Display for Protocol {
 }
 
 /// Where reach stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReachState {
     /// Asking the router.
@@ -72,7 +72,7 @@ pub enum ReachState {
 }
 
 /// What the window, the CLI and `/v1/status` show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReachStatus {
     pub state: ReachState,
     pub protocol: Option<Protocol>,

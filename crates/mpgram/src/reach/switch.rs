@@ -62,6 +62,8 @@ impl ReachSwitch {
                 };
                 let reach = Reach::start(config);
                 let mut rx = reach.status();
+                // "On" from now, not from when the forwarder first runs.
+                self.0.status.send_replace(Some(rx.borrow().clone()));
                 let tx = self.0.status.clone();
                 let forward = tokio::spawn(async move {
                     loop {

@@ -114,16 +114,18 @@ fn description(version: u8) -> String {
 }
 
 fn scpd() -> String {
-    let actions: String = ACTIONS
-        .iter()
-        .map(|(name, args)| {
-            let args: String = args
-                .iter()
-                .map(|a| format!("<argument><name>{a}</name><direction>in</direction></argument>"))
-                .collect();
-            format!("<action><name>{name}</name><argumentList>{args}</argumentList></action>")
-        })
-        .collect();
+    use std::fmt::Write as _;
+    let mut actions = String::new();
+    for (name, args) in ACTIONS {
+        let _ = write!(actions, "<action><name>{name}</name><argumentList>");
+        for a in *args {
+            let _ = write!(
+                actions,
+                "<argument><name>{a}</name><direction>in</direction></argument>"
+            );
+        }
+        actions.push_str("</argumentList></action>");
+    }
     format!(
         r#"<?xml version="1.0"?><scpd xmlns="urn:schemas-upnp-org:service-1-0"><actionList>{actions}</actionList></scpd>"#
     )
@@ -282,9 +284,7 @@ fn control(
     };
     let mut s = lock(state);
     s.calls.push(call.clone());
-    let answer = if svc != service {
-        fault(401, "Invalid Action")
-    } else {
+    let answer = if svc == service {
         match action {
             "GetExternalIPAddress" => (
                 StatusCode::OK,
@@ -344,6 +344,8 @@ fn control(
             }
             _ => fault(401, "Invalid Action"),
         }
+    } else {
+        fault(401, "Invalid Action")
     };
     drop(s);
     changes.send_modify(|n| *n += 1);
@@ -513,7 +515,7 @@ fn natpmp_answer(state: &Mutex<RouterState>, req: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// A loopback UDP port where nothing answers (for "the router does not allow this").
-pub async fn silent_udp() -> SocketAddr {
+pub fn silent_udp() -> SocketAddr {
     let s = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("udp");
     let addr = s.local_addr().expect("addr");
     // Kept open and never read: a search sent there gets no answer (not even "unreachable").
