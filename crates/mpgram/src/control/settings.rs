@@ -130,6 +130,10 @@ async fn put(
         .pairing()
         .pairing
         .set_ask_before_pairing(new.ask_before_pairing);
+    // Reach from mobile data is switched live: on asks the router, off removes the mapping.
+    if old.reach != new.reach {
+        desk.control().reach().set(new.reach).await;
+    }
     if old.start_at_login != new.start_at_login {
         desk.tell_front(crate::service::ToFront::Autostart(new.start_at_login));
     }
