@@ -557,7 +557,9 @@ async fn reach_from_mobile_data_shows_the_away_from_home_address_and_its_qr_code
     let w = Window::open(dir.path(), false).await;
     w.shown("#welcome-demo").await;
     w.click("#welcome-demo").await;
-    let lan = w.text_until("#pair-url", |t| t.starts_with("http://")).await;
+    let lan = w
+        .text_until("#pair-url", |t| t.starts_with("http://"))
+        .await;
     let port = lan
         .trim_end_matches('/')
         .rsplit(':')

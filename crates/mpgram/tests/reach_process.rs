@@ -29,6 +29,24 @@ fn sigterm(p: &mut Proc) -> std::process::ExitStatus {
     p.wait_exit().expect("mpgram ends after SIGTERM")
 }
 
+/// The HTTP status of `api.php` asked with `Host: host` (as a phone typing that URL sends it).
+fn status_with_host(server: std::net::SocketAddr, host: &str) -> u16 {
+    use std::io::{Read as _, Write as _};
+    let mut c = std::net::TcpStream::connect(server).expect("connect");
+    write!(
+        c,
+        "GET /api.php?v=12&method=getServerTimeOffset HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
 fn demo(data: &std::path::Path, extra: &[&str]) -> Proc {
     let mut args = vec![
         "demo",
@@ -59,6 +77,16 @@ fn demo_with_reach_prints_the_address_away_from_home_and_removes_the_mapping_on_
     assert_eq!(mapped[0].external_port, addr.port());
     assert_eq!(mapped[0].internal_port, addr.port());
     assert_eq!(mapped[0].lease, 3600);
+
+    // A phone away from home names the public address in `Host`: it is this server's own.
+    assert_eq!(
+        status_with_host(addr, &format!("{PUBLIC}:{}", addr.port())),
+        200
+    );
+    assert_eq!(
+        status_with_host(addr, &format!("81.2.69.161:{}", addr.port())),
+        403
+    );
 
     // `mpgram status` shows the mapping, the outside address and the last outside request.
     let key = data.path().join("status-key");

@@ -64,6 +64,12 @@ pub(super) async fn pump(state: ControlState) {
     let mut rx = state.reach().status();
     loop {
         let now = rx.borrow_and_update().clone().map(Box::new);
+        // Phones away from home send the public address as `Host`: it must pass the Host check.
+        let public = now
+            .as_ref()
+            .filter(|r| r.state == crate::reach::ReachState::Active)
+            .and_then(|r| r.public_ip);
+        state.pairing().pairing.set_public_address(public);
         if state.status().reach != now {
             state.update_status(|s| s.reach = now);
         }

@@ -186,6 +186,9 @@ struct State {
     local_ips: Vec<IpAddr>,
     /// Unix seconds of the last request from outside the home network (reach from mobile data).
     last_outside: Option<u64>,
+    /// The router's public address while reach maps a port: phones away from home name it in
+    /// `Host`, so the Host check accepts it as ours.
+    public_address: Option<IpAddr>,
 }
 
 /// The pairing handle: cheap to clone, shared by the HTTP layer, the tray and the control API.
@@ -231,6 +234,7 @@ impl Pairing {
                 observed: Observed::default(),
                 local_ips: Vec::new(),
                 last_outside: None,
+                public_address: None,
             })),
             clock,
             changes: broadcast::channel(64).0,
@@ -310,6 +314,15 @@ impl Pairing {
         if crate::reach::is_outside(ip, &s.local_ips) {
             s.last_outside = Some(self.clock.unix_secs());
         }
+    }
+
+    /// The router's public address, while reach maps a port to this server.
+    pub fn set_public_address(&self, ip: Option<IpAddr>) {
+        self.lock().public_address = ip;
+    }
+
+    pub fn public_address(&self) -> Option<IpAddr> {
+        self.lock().public_address
     }
 
     /// Unix seconds of the last request from outside the home network, if any came.

@@ -113,6 +113,7 @@ async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> 
     if let Some(l) = addrs.and_then(|a| a.local) {
         local.push(l.ip());
     }
+    local.extend(p.pairing.public_address()); // reach: the router's public address is ours
     let host = header_str(req.headers(), header::HOST.as_str());
     if let Err(e) = check_host(host, &local, &p.host_names) {
         return plain(
