@@ -164,7 +164,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             reach,
             gateway,
-        } => demo(listen, data_dir, Reach { on: reach, gateway }).await,
+        } => {
+            let reach = Reach {
+                on: reach,
+                gateway,
+                password_set: false,
+            };
+            demo(listen, data_dir, reach).await
+        }
         Command::Serve {
             listen,
             data_dir,
@@ -177,7 +184,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(name) => KeySource::SystemdCredential(name),
                 None => KeySource::choose(insecure_key_file),
             };
-            serve(listen, data_dir, source, Reach { on: reach, gateway }).await
+            let reach = Reach {
+                on: reach,
+                gateway,
+                password_set: false,
+            };
+            serve(listen, data_dir, source, reach).await
         }
         Command::Login {
             phone,
@@ -243,6 +255,8 @@ async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, S
 struct Reach {
     on: bool,
     gateway: Option<String>,
+    /// Whether phones need an instance password (the demo has none).
+    password_set: bool,
 }
 
 impl Reach {
@@ -260,6 +274,13 @@ impl Reach {
     /// Turns reach on when asked, and prints its `away from home:` lines as they come.
     async fn start(&self, switch: &ReachSwitch) {
         if self.on {
+            if !self.password_set {
+                println!(
+                    "Anyone on the internet who finds the address away from home can try it: an \
+                     instance password keeps them out (Settings in the window, or \
+                     \"instance_password\" in settings.json in the data folder)."
+                );
+            }
             switch.set(true).await;
             tokio::spawn(print_reach(switch.status()));
         }
@@ -558,7 +579,12 @@ async fn serve(
     http.login_api = settings.login_api;
     // "Reach from mobile data", from the command line or the window's setting.
     reach.on |= settings.reach;
-    let config = ServerConfig::default();
+    // The window's instance password, as the tray applies it (it matters most with reach on).
+    let config = ServerConfig {
+        instance_password: settings.instance_password(),
+        ..ServerConfig::default()
+    };
+    reach.password_set = config.instance_password.is_some();
     http.guests
         .configure(Some(mpgram::server::guests::GuestConfig::telegram(
             account.credentials().clone(),
