@@ -154,6 +154,40 @@ function renderStatus() {
       : "";
   $("logout-btn").textContent = st.demo ? "Leave the demo" : "Log out";
   $("version").textContent = st.version || "";
+  renderReach();
+}
+
+// "Away from home": the address and its QR code while the router maps the port, else what the
+// router said, in words.
+function renderReach() {
+  const st = ui.status;
+  const r = st && st.reach;
+  $("reach-card").hidden = !r;
+  if (!r) return;
+  const active = r.state === "active" && r.url;
+  $("reach-open").hidden = !active;
+  if (active) {
+    $("reach-url").textContent = r.url;
+    setSvg($("reach-qr"), r.qr_svg, "Away from home QR code");
+    const how = { upnp: "UPnP", nat_pmp: "NAT-PMP", pcp: "PCP" }[r.protocol] || "the router";
+    $("reach-how").textContent = `Your router lets it through (${how}). At home the address above keeps working too.`;
+  }
+  $("reach-message").textContent = r.message || "";
+  $("reach-message").hidden = !r.message;
+  $("reach-message").dataset.kind = r.state === "active" ? "changed" : r.state;
+  $("reach-last").textContent = `Last request from outside the home network: ${st.last_outside_request ? ago(st.last_outside_request) : "none yet"}.`;
+}
+
+// A password a person can type on a phone keypad: lowercase letters and digits, no look-alikes.
+function newPassword() {
+  const chars = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = new Uint8Array(10);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => chars[b % chars.length]).join("");
+}
+
+function renderReachOffer() {
+  $("reach-offer").hidden = !($("set-reach").checked && $("set-password").value.trim() === "");
 }
 
 // The account's picture, or its initials on the accent colour until (or unless) there is one.
@@ -329,6 +363,8 @@ function renderSettings() {
   $("set-ask").checked = !!s.ask_before_pairing;
   $("set-autostart").checked = !!s.start_at_login;
   $("set-login-api").checked = !!s.login_api;
+  $("set-reach").checked = !!s.reach;
+  renderReachOffer();
   $("data-dir").textContent = s.data_dir || "";
 }
 
@@ -532,12 +568,23 @@ function wire() {
         ask_before_pairing: $("set-ask").checked,
         start_at_login: $("set-autostart").checked,
         login_api: $("set-login-api").checked,
+        reach: $("set-reach").checked,
       });
       renderSettings();
       $("settings-saved").hidden = false;
     } catch (err) {
       setError("settings-error", errorText(err));
     }
+  });
+  $("set-reach").addEventListener("change", renderReachOffer);
+  $("set-password").addEventListener("input", renderReachOffer);
+  $("reach-password-btn").addEventListener("click", () => {
+    const input = $("set-password");
+    input.value = newPassword();
+    // Shown, so the person can copy it to the phone; Save applies it.
+    input.type = "text";
+    renderReachOffer();
+    input.focus();
   });
   $("open-folder").addEventListener("click", async () => {
     try { await api("POST", "/v1/open-data-folder"); } catch (err) { banner(errorText(err)); }

@@ -45,6 +45,10 @@ struct Args {
     /// Keep the vault key in this 0600 file instead of the OS keyring (insecure).
     #[arg(long, value_name = "FILE")]
     insecure_key_file: Option<PathBuf>,
+    /// "Reach from mobile data" asks only the router at this UPnP description URL
+    /// (http://IP:PORT/…), for routers that do not answer discovery.
+    #[arg(long, value_name = "URL")]
+    gateway: Option<String>,
     /// Run the window (`mpgram-home-window`; not for people).
     #[arg(long, hide = true)]
     window: bool,
@@ -80,6 +84,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         listen: args.listen,
         hidden: args.hidden,
         insecure_key_file: args.insecure_key_file,
+        gateway: args.gateway,
     })
 }
 

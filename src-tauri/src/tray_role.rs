@@ -27,6 +27,8 @@ pub struct TrayArgs {
     pub listen: Option<std::net::SocketAddr>,
     pub hidden: bool,
     pub insecure_key_file: Option<PathBuf>,
+    /// `--gateway`: the router for "Reach from mobile data".
+    pub gateway: Option<String>,
 }
 
 /// Asks a tray process already running on `data_dir` to show its window. `true`: it did, so this
@@ -248,6 +250,7 @@ pub fn run(args: TrayArgs) -> anyhow::Result<()> {
             listen: args.listen,
             insecure_key_file: args.insecure_key_file,
             login_session,
+            reach_gateway: args.gateway,
         },
         to_front_tx,
         from_front_rx,

@@ -77,11 +77,16 @@ fn app_bin() -> &'static str {
 impl Tray {
     /// `keyring`: keep the vault key in the session's Secret Service (else in a key file).
     fn start(dir: &Path, keyring: bool) -> Self {
+        Self::start_with(dir, keyring, &[])
+    }
+
+    fn start_with(dir: &Path, keyring: bool, extra: &[&str]) -> Self {
         let port = free_port().to_string();
         let mut cmd = Command::new(app_bin());
         cmd.args(["--hidden", "--data-dir"])
             .arg(dir)
-            .args(["--listen", &format!("127.0.0.1:{port}")]);
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(extra);
         if !keyring {
             cmd.arg("--insecure-key-file").arg(dir.join("test.key"));
         }
@@ -531,6 +536,68 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
             .map(Vec::len),
         Some(1)
     );
+    w.client.end().await;
+    drop(tray);
+}
+
+#[path = "../../crates/mpgram/tests/fake_router/mod.rs"]
+mod fake_router;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reach_from_mobile_data_shows_the_away_from_home_address_and_its_qr_code() {
+    let _one_window = ONE_WINDOW.lock().await;
+    if !gui_available() {
+        return;
+    }
+    let public = std::net::Ipv4Addr::new(81, 2, 69, 160);
+    let router = fake_router::FakeIgd::start(2, public.into()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = router.description_url();
+    let tray = Tray::start_with(dir.path(), false, &["--gateway", &url]);
+    let w = Window::open(dir.path(), false).await;
+    w.shown("#welcome-demo").await;
+    w.click("#welcome-demo").await;
+    let lan = w
+        .text_until("#pair-url", |t| t.starts_with("http://"))
+        .await;
+    let port = lan
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok())
+        .expect("port in the URL");
+    assert!(!w.showing("#reach-card").await, "off by default");
+
+    // Settings: turn it on; with no instance password, one is offered.
+    w.click("#tab-settings").await;
+    w.click("#set-reach").await;
+    w.shown("#reach-offer").await;
+    w.screenshot("settings-reach").await;
+    w.click("#reach-password-btn").await;
+    assert!(!w.showing("#reach-offer").await, "a password was filled in");
+    w.click("#settings-form button[type=submit]").await;
+    w.shown("#settings-saved").await;
+    assert_eq!(tray.call("GET", "/v1/settings").await["reach"], true);
+
+    // Home: the second address, with its own QR code. (The password restarts the server: the
+    // window reconnects by itself.)
+    w.click("#tab-home").await;
+    let away = format!("http://{public}:{port}/");
+    w.text_until("#reach-url", |t| t == away).await;
+    w.shown("#reach-qr img").await;
+    w.screenshot("home-reach").await;
+    let mapped = router.mappings();
+    assert_eq!(mapped.len(), 1);
+    assert_eq!(mapped[0].external_port, port);
+
+    // Off again: the card goes and the router forgets the port.
+    w.click("#tab-settings").await;
+    w.click("#set-reach").await;
+    w.click("#settings-form button[type=submit]").await;
+    w.shown("#settings-saved").await;
+    w.click("#tab-home").await;
+    w.gone("#reach-card").await;
+    router.wait_for(|r| r.mappings.is_empty()).await;
     w.client.end().await;
     drop(tray);
 }

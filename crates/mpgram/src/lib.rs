@@ -17,6 +17,7 @@ pub mod logging;
 pub mod media;
 pub mod model;
 pub mod pairing;
+pub mod reach;
 pub mod server;
 pub mod service;
 pub mod store;

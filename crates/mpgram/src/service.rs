@@ -24,6 +24,7 @@ use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
 use crate::guests::{GuestConfig, Guests};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
+use crate::reach::{ReachConfig, ReachSwitch};
 use crate::server::{self, listen, AppState, PairingHttp, ServerConfig};
 use crate::telegram::{Account, StoredSession};
 
@@ -38,6 +39,9 @@ pub struct Options {
     pub insecure_key_file: Option<PathBuf>,
     /// Where a new login starts (tests point it at fakegram); `None`: Telegram's DCs.
     pub login_session: Option<StoredSession>,
+    /// "Reach from mobile data" asks only this router (its UPnP description URL) instead of
+    /// searching the network (`--gateway`; tests point it at a fake router on loopback).
+    pub reach_gateway: Option<String>,
 }
 
 /// What the service tells the front end (tray icon, notifications, window process).
@@ -318,6 +322,7 @@ impl Session {
         let mut api_tasks = Vec::new();
         let mut api_state = None;
         let mut url = String::new();
+        let mut reach = ReachSwitch::disabled();
         let mut pairing_http = PairingHttp::new(pairing.clone());
         pairing_http.guests = guests;
         // Read once per session: changing the setting restarts the session (settings.rs).
@@ -355,6 +360,12 @@ impl Session {
                 .await
                 .context("the server could not listen")?;
             url = shown;
+            if let Some(port) = listeners.first().and_then(|l| l.local_addr().ok()) {
+                let config = ReachConfig::new(port.port())
+                    .with_gateway(opts.reach_gateway.as_deref())
+                    .context("the router address for reach is not usable")?;
+                reach = ReachSwitch::new(Some(config));
+            }
             let router = server::router(state);
             for l in listeners {
                 let mut rx = stop_rx.clone();
@@ -375,7 +386,8 @@ impl Session {
         } else if paused.load(Ordering::SeqCst) {
             status.state = ServiceState::Paused;
         }
-        let control_state = ControlState::new(pairing_http, &url, status);
+        let control_state = ControlState::with_reach(pairing_http, &url, status, reach.clone());
+        let reach_on = settings.reach;
         let desk = Desk(Arc::new(DeskInner {
             control: control_state.clone(),
             data_dir: opts.data_dir.clone(),
@@ -394,6 +406,9 @@ impl Session {
         let control = ControlServer::start(&opts.data_dir, control_state.clone(), extra)
             .await
             .context("the control channel could not start")?;
+        if reach_on {
+            reach.set(true).await;
+        }
 
         let mut helpers = vec![
             tokio::spawn(forward_status(control_state.clone(), to_front.clone())),
@@ -427,9 +442,10 @@ impl Session {
         });
     }
 
-    /// Stops serving (open long polls are answered by the server's graceful shutdown), saves the
-    /// vault and removes `control.json`.
+    /// Stops serving (open long polls are answered by the server's graceful shutdown), removes
+    /// the port mapping from the router, saves the vault and removes `control.json`.
     async fn stop(self) {
+        self.desk.control().reach().set(false).await;
         if let Some(flow) = self.desk.login().take() {
             flow.cancel();
         }

@@ -14,6 +14,7 @@ use mpgram::control::client::ControlClient;
 use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
+use mpgram::reach::{ReachConfig, ReachSwitch};
 use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
 use mpgram::store::KeySource;
 use mpgram::telegram::{Account, StoredSession};
@@ -40,6 +41,14 @@ enum Command {
         /// Where the control channel's file goes (default: a new temporary folder, printed).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Reach from mobile data: ask the home router (UPnP or NAT-PMP/PCP) to let phones reach
+        /// this server from the internet, and print the address to type away from home.
+        #[arg(long)]
+        reach: bool,
+        /// The router's UPnP description URL, http://IP:PORT/…, for routers that do not answer
+        /// discovery (only this router is asked).
+        #[arg(long, value_name = "URL", requires = "reach")]
+        gateway: Option<String>,
     },
     /// Serve the logged-in Telegram account.
     Serve {
@@ -56,6 +65,14 @@ enum Command {
         /// the packaged mpgram.service does.
         #[arg(long, value_name = "NAME", conflicts_with = "insecure_key_file")]
         key_credential: Option<String>,
+        /// Reach from mobile data: ask the home router (UPnP or NAT-PMP/PCP) to let phones reach
+        /// this server from the internet, and print the address to type away from home.
+        #[arg(long)]
+        reach: bool,
+        /// The router's UPnP description URL, http://IP:PORT/…, for routers that do not answer
+        /// discovery (only this router is asked).
+        #[arg(long, value_name = "URL", requires = "reach")]
+        gateway: Option<String>,
     },
     /// Log in to Telegram: a QR code to scan with the Telegram app, or `--phone`.
     Login {
@@ -143,18 +160,37 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo { listen, data_dir } => demo(listen, data_dir).await,
+        Command::Demo {
+            listen,
+            data_dir,
+            reach,
+            gateway,
+        } => {
+            let reach = Reach {
+                on: reach,
+                gateway,
+                password_set: false,
+            };
+            demo(listen, data_dir, reach).await
+        }
         Command::Serve {
             listen,
             data_dir,
             insecure_key_file,
             key_credential,
+            reach,
+            gateway,
         } => {
             let source = match key_credential {
                 Some(name) => KeySource::SystemdCredential(name),
                 None => KeySource::choose(insecure_key_file),
             };
-            serve(listen, data_dir, source).await
+            let reach = Reach {
+                on: reach,
+                gateway,
+                password_set: false,
+            };
+            serve(listen, data_dir, source, reach).await
         }
         Command::Login {
             phone,
@@ -216,7 +252,73 @@ async fn bind(listen: Option<SocketAddr>) -> anyhow::Result<(Vec<TcpListener>, S
     }
 }
 
-async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::Result<()> {
+/// `--reach` and `--gateway`.
+struct Reach {
+    on: bool,
+    gateway: Option<String>,
+    /// Whether phones need an instance password (the demo has none).
+    password_set: bool,
+}
+
+impl Reach {
+    /// The switch for the server on `listeners` (off until [`Reach::start`]).
+    fn switch(&self, listeners: &[TcpListener]) -> anyhow::Result<ReachSwitch> {
+        let port = listeners
+            .first()
+            .and_then(|l| l.local_addr().ok())
+            .map(|a| a.port())
+            .context("no listening socket")?;
+        let config = ReachConfig::new(port).with_gateway(self.gateway.as_deref())?;
+        Ok(ReachSwitch::new(Some(config)))
+    }
+
+    /// Turns reach on when asked, and prints its `away from home:` lines as they come.
+    async fn start(&self, switch: &ReachSwitch) {
+        if self.on {
+            if !self.password_set {
+                println!(
+                    "Anyone on the internet who finds the address away from home can try it: an \
+                     instance password keeps them out (Settings in the window, or \
+                     \"instance_password\" in settings.json in the data folder)."
+                );
+            }
+            switch.set(true).await;
+            tokio::spawn(print_reach(switch.status()));
+        }
+    }
+}
+
+/// Prints `away from home: …` on a line of its own each time it changes, and in words what to
+/// do on paired phones when the public address changed.
+async fn print_reach(mut rx: tokio::sync::watch::Receiver<Option<mpgram::reach::ReachStatus>>) {
+    let mut last = None;
+    loop {
+        let status = rx.borrow_and_update().clone();
+        if let Some(s) = status {
+            let line = s.cli_line();
+            if line.is_some() && line != last {
+                if let Some(l) = &line {
+                    println!("{l}");
+                }
+                if s.changed_from.is_some() && s.state == mpgram::reach::ReachState::Active {
+                    if let Some(m) = &s.message {
+                        println!("{m}");
+                    }
+                }
+                last = line;
+            }
+        }
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn demo(
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    reach: Reach,
+) -> anyhow::Result<()> {
     // Before anything is printed or written, so an early Ctrl-C still removes control.json.
     let stop = stop_signal();
     // The demo keeps nothing but the control file; without a folder it makes a temporary one.
@@ -252,7 +354,8 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     let http = PairingHttp::new(pairing);
     let state = AppState::new(account.clone(), http.clone(), ServerConfig::default());
     let (listeners, url) = bind(listen).await?;
-    let control = start_control(&data_dir, http, &url, true, &account).await?;
+    let switch = reach.switch(&listeners)?;
+    let control = start_control(&data_dir, http, &url, true, &account, switch.clone()).await?;
     println!("MPGram Home demo is serving at {url}");
     println!("Data folder: {}", data_dir.display());
     // The labels are the MPGram client's own, word for word, so the person finds the buttons.
@@ -264,7 +367,10 @@ async fn demo(listen: Option<SocketAddr>, data_dir: Option<PathBuf>) -> anyhow::
     println!("token: {token}");
     println!("user code: {user_code}");
     println!("code: {}", import.code);
+    reach.start(&switch).await;
     let result = serve_until_ctrl_c(listeners, state, stop).await;
+    // Off the router before anything else ends: the mapping must not outlive the server.
+    switch.set(false).await;
     control.shutdown().await;
     drop(world);
     result
@@ -278,8 +384,9 @@ async fn start_control(
     url: &str,
     demo: bool,
     account: &Account,
+    reach: ReachSwitch,
 ) -> anyhow::Result<ControlServer> {
-    let state = ControlState::new(http, url, Status::serving(url, demo));
+    let state = ControlState::with_reach(http, url, Status::serving(url, demo), reach);
     let control = ControlServer::start(data_dir, state.clone(), axum::Router::new())
         .await
         .context("the control channel could not start")?;
@@ -358,6 +465,16 @@ async fn login(
 }
 
 async fn status(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow::Result<()> {
+    // What the running server says (it needs no vault: a demo has none).
+    let running = match control_client(data_dir.clone()) {
+        Ok(client) => client.get("/v1/status").await.ok(),
+        Err(_) => None,
+    };
+    if let Some(s) = &running {
+        for line in running_status_lines(s) {
+            println!("{line}");
+        }
+    }
     let home = open_home(data_dir, key_file).await?;
     println!("Data folder: {}", home.vault().data_dir().display());
     println!("Secrets kept by: {}", home.vault().backend());
@@ -377,10 +494,66 @@ async fn status(data_dir: Option<PathBuf>, key_file: Option<PathBuf>) -> anyhow:
     Ok(())
 }
 
+/// `mpgram status` lines from the running server's `/v1/status`: reach from mobile data (the
+/// port mapping, the address away from home) and the last request from outside the home network.
+fn running_status_lines(s: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(url) = s["url"].as_str().filter(|u| !u.is_empty()) {
+        lines.push(format!("Serving at: {url}/"));
+    }
+    let reach = &s["reach"];
+    if reach.is_null() {
+        lines.push("Reach from mobile data: off".into());
+    } else {
+        let protocol = match reach["protocol"].as_str() {
+            Some("upnp") => " (UPnP)",
+            Some("nat_pmp") => " (NAT-PMP)",
+            Some("pcp") => " (PCP)",
+            _ => "",
+        };
+        let mapping = match (reach["state"].as_str(), reach["external_port"].as_u64()) {
+            (Some("active" | "home_only"), Some(port)) => {
+                format!("port mapping active, port {port} on the router{protocol}")
+            }
+            (Some("starting"), _) => "asking the router".to_owned(),
+            _ => "no port mapping".to_owned(),
+        };
+        lines.push(format!("Reach from mobile data: on, {mapping}"));
+        if let Some(ip) = reach["public_ip"].as_str() {
+            lines.push(format!("Public address (from the router): {ip}"));
+        }
+        let status: Result<mpgram::reach::ReachStatus, _> = serde_json::from_value(reach.clone());
+        match status.ok().and_then(|r| r.cli_line()) {
+            Some(line) => lines.push(line),
+            None => {
+                if let Some(m) = reach["message"].as_str() {
+                    lines.push(m.to_owned());
+                }
+            }
+        }
+    }
+    let last = s["last_outside_request"]
+        .as_i64()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(
+            || "none since the server started".to_owned(),
+            |t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            },
+        );
+    lines.push(format!(
+        "Last request from outside the home network: {last}"
+    ));
+    lines
+}
+
 async fn serve(
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     source: KeySource,
+    mut reach: Reach,
 ) -> anyhow::Result<()> {
     let stop = stop_signal();
     let _lock = claim(data_dir.clone())?;
@@ -391,9 +564,17 @@ async fn serve(
         pairing.restore(devices);
     }
     let mut http = PairingHttp::new(pairing.clone());
+    let settings = mpgram::control::settings::Settings::load(home.vault().data_dir());
     // The window's "Let phones log in to other Telegram accounts" setting, as the tray reads it.
-    http.login_api = mpgram::control::settings::Settings::load(home.vault().data_dir()).login_api;
-    let config = ServerConfig::default();
+    http.login_api = settings.login_api;
+    // "Reach from mobile data", from the command line or the window's setting.
+    reach.on |= settings.reach;
+    // The window's instance password, as the tray applies it (it matters most with reach on).
+    let config = ServerConfig {
+        instance_password: settings.instance_password(),
+        ..ServerConfig::default()
+    };
+    reach.password_set = config.instance_password.is_some();
     http.guests
         .configure(Some(mpgram::guests::GuestConfig::telegram(
             account.credentials().clone(),
@@ -420,9 +601,20 @@ async fn serve(
     );
     let state = AppState::new(account.clone(), http.clone(), config);
     let (listeners, url) = bind(listen).await?;
-    let control = start_control(home.vault().data_dir(), http, &url, false, &account).await?;
+    let switch = reach.switch(&listeners)?;
+    let control = start_control(
+        home.vault().data_dir(),
+        http,
+        &url,
+        false,
+        &account,
+        switch.clone(),
+    )
+    .await?;
     println!("MPGram Home is serving at {url}");
+    reach.start(&switch).await;
     let result = serve_until_ctrl_c(listeners, state, stop).await;
+    switch.set(false).await;
     control.shutdown().await;
     saver.finish().await;
     result

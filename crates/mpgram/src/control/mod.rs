@@ -17,6 +17,7 @@ pub mod devices;
 pub mod events;
 pub mod login;
 pub mod pairing;
+pub mod reach;
 pub mod settings;
 pub mod status;
 pub mod window;
@@ -80,10 +81,27 @@ struct Inner {
     stopping: watch::Sender<bool>,
     /// Event streams opened with `?pairing_screen=1` (see [`events`]).
     screens: std::sync::atomic::AtomicUsize,
+    /// "Reach from mobile data" of this server (`/v1/reach`).
+    reach: crate::reach::ReachSwitch,
 }
 
 impl ControlState {
     pub fn new(pairing: PairingHttp, instance_url: &str, status: Status) -> Self {
+        Self::with_reach(
+            pairing,
+            instance_url,
+            status,
+            crate::reach::ReachSwitch::disabled(),
+        )
+    }
+
+    /// With the reach switch of the server this control channel drives.
+    pub fn with_reach(
+        pairing: PairingHttp,
+        instance_url: &str,
+        status: Status,
+        reach: crate::reach::ReachSwitch,
+    ) -> Self {
         Self(Arc::new(Inner {
             pairing,
             instance_url: instance_url.trim_end_matches('/').to_owned(),
@@ -91,7 +109,12 @@ impl ControlState {
             events: Events::new(),
             stopping: watch::Sender::new(false),
             screens: std::sync::atomic::AtomicUsize::new(0),
+            reach,
         }))
+    }
+
+    pub fn reach(&self) -> &crate::reach::ReachSwitch {
+        &self.0.reach
     }
 
     pub fn pairing(&self) -> &PairingHttp {
@@ -134,6 +157,7 @@ pub struct ControlServer {
     contents: ControlFile,
     server: Option<JoinHandle<()>>,
     pump: JoinHandle<()>,
+    reach_pump: JoinHandle<()>,
 }
 
 impl ControlServer {
@@ -175,12 +199,14 @@ impl ControlServer {
             }
         });
         let pump = tokio::spawn(events::pump(state.clone()));
+        let reach_pump = tokio::spawn(reach::pump(state.clone()));
         Ok(Self {
             state,
             file,
             contents,
             server: Some(server),
             pump,
+            reach_pump,
         })
     }
 
@@ -234,6 +260,7 @@ impl Drop for ControlServer {
             server.abort();
         }
         self.pump.abort();
+        self.reach_pump.abort();
         self.remove_file_if_ours();
     }
 }
@@ -274,6 +301,7 @@ pub fn router(state: ControlState, extra: Router, guard: Guard) -> Router {
         .merge(pairing::routes())
         .merge(devices::routes())
         .merge(events::routes())
+        .merge(reach::routes())
         .with_state(state)
         .merge(extra)
         .fallback(|| async { error(StatusCode::NOT_FOUND, "No such control request.") })

@@ -50,7 +50,7 @@ pub(super) fn json(state: &ControlState) -> serde_json::Value {
 }
 
 /// The pairing QR code as an SVG picture for the window.
-fn qr_svg(text: &str) -> Option<String> {
+pub(super) fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
     Some(
         code.render::<qrcode::render::svg::Color<'_>>()

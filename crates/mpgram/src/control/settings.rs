@@ -36,6 +36,8 @@ pub struct Settings {
     /// this PC, served as guests beside the owner's account). Applied at the next session start;
     /// changing it in Settings restarts the session.
     pub login_api: bool,
+    /// "Reach from mobile data": a port mapping on the home router (`reach/`). Applied live.
+    pub reach: bool,
 }
 
 pub const SETTINGS_FILE: &str = "settings.json";
@@ -97,6 +99,7 @@ impl Settings {
             "ask_before_pairing": self.ask_before_pairing,
             "start_at_login": self.start_at_login,
             "login_api": self.login_api,
+            "reach": self.reach,
             "data_dir": data_dir.display().to_string(),
             "version": env!("CARGO_PKG_VERSION"),
         })
@@ -127,6 +130,10 @@ async fn put(
         .pairing()
         .pairing
         .set_ask_before_pairing(new.ask_before_pairing);
+    // Reach from mobile data is switched live: on asks the router, off removes the mapping.
+    if old.reach != new.reach {
+        desk.control().reach().set(new.reach).await;
+    }
     if old.start_at_login != new.start_at_login {
         desk.tell_front(crate::service::ToFront::Autostart(new.start_at_login));
     }

@@ -40,6 +40,9 @@ pub struct Status {
     pub version: String,
     /// Plain words when `state` is `error`.
     pub error: Option<String>,
+    /// "Reach from mobile data": `None` while off.
+    /// Boxed: it is large and mostly absent.
+    pub reach: Option<Box<crate::reach::ReachStatus>>,
 }
 
 impl Status {
@@ -52,12 +55,29 @@ impl Status {
             account: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             error: None,
+            reach: None,
         }
     }
 }
 
 pub(super) fn json(state: &ControlState) -> serde_json::Value {
-    serde_json::to_value(state.status()).unwrap_or_default()
+    let mut v = serde_json::to_value(state.status()).unwrap_or_default();
+    // Reach: the QR code of the address away from home, and when a request last came from
+    // outside the home network (kept by the pairing core, read here so requests send no events).
+    if let Some(reach) = v.get_mut("reach").and_then(|r| r.as_object_mut()) {
+        let qr = reach
+            .get("url")
+            .and_then(|u| u.as_str())
+            .and_then(super::pairing::qr_svg);
+        reach.insert("qr_svg".into(), qr.into());
+    }
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "last_outside_request".into(),
+            state.pairing().pairing.last_outside_request().into(),
+        );
+    }
+    v
 }
 
 pub(super) fn routes() -> Router<ControlState> {

@@ -182,6 +182,13 @@ struct State {
     revision: u64,
     /// As last announced.
     observed: Observed,
+    /// This machine's addresses: a caller at one of them (or in the same IPv6 /64) is at home.
+    local_ips: Vec<IpAddr>,
+    /// Unix seconds of the last request from outside the home network (reach from mobile data).
+    last_outside: Option<u64>,
+    /// The router's public address while reach maps a port: phones away from home name it in
+    /// `Host`, so the Host check accepts it as ours.
+    public_address: Option<IpAddr>,
 }
 
 /// The pairing handle: cheap to clone, shared by the HTTP layer, the tray and the control API.
@@ -225,6 +232,9 @@ impl Pairing {
                 next_id: 1,
                 revision: 0,
                 observed: Observed::default(),
+                local_ips: Vec::new(),
+                last_outside: None,
+                public_address: None,
             })),
             clock,
             changes: broadcast::channel(64).0,
@@ -282,6 +292,42 @@ impl Pairing {
 
     fn now(&self) -> Instant {
         self.clock.now()
+    }
+
+    // ---- Callers from outside the home network ---------------------------------------------------
+
+    /// This machine's addresses, for [`Pairing::is_outside`].
+    pub fn set_local_addresses(&self, ips: Vec<IpAddr>) {
+        self.lock().local_ips = ips;
+    }
+
+    /// Whether `ip` is a caller from outside the home network (the internet, through a port
+    /// mapping or a forwarded port): such a caller may pair only while a pairing screen shows on
+    /// the PC, and only with Allow there, whatever "Ask before pairing" says.
+    pub fn is_outside(&self, ip: IpAddr) -> bool {
+        crate::reach::is_outside(ip, &self.lock().local_ips)
+    }
+
+    /// Every request, before anything else: remembers when the last one from outside came.
+    pub fn note_caller(&self, ip: IpAddr) {
+        let mut s = self.lock();
+        if crate::reach::is_outside(ip, &s.local_ips) {
+            s.last_outside = Some(self.clock.unix_secs());
+        }
+    }
+
+    /// The router's public address, while reach maps a port to this server.
+    pub fn set_public_address(&self, ip: Option<IpAddr>) {
+        self.lock().public_address = ip;
+    }
+
+    pub fn public_address(&self) -> Option<IpAddr> {
+        self.lock().public_address
+    }
+
+    /// Unix seconds of the last request from outside the home network, if any came.
+    pub fn last_outside_request(&self) -> Option<u64> {
+        self.lock().last_outside
     }
 
     // ---- PC side -------------------------------------------------------------------------------
@@ -471,6 +517,9 @@ impl Pairing {
                 seconds: t.retry_after_secs(),
             };
         }
+        if Self::outside_without_screen(&s, ip) {
+            return Picture::PairingClosed;
+        }
         match s.user_code.state(now) {
             WindowState::Open => Picture::EnterCode {
                 wrong_before: record.wrong_before,
@@ -511,6 +560,10 @@ impl Pairing {
                 let captcha_id = s.captchas.create(ip, now);
                 return Err(SubmitOutcome::CaptchaExpired { captcha_id });
             }
+            if Self::outside_without_screen(s, ip) {
+                let captcha_id = s.captchas.create(ip, now);
+                return Err(SubmitOutcome::Closed { captcha_id });
+            }
             match s.user_code.check(typed, now) {
                 CodeCheck::NotOpen => {
                     let captcha_id = s.captchas.create(ip, now);
@@ -547,6 +600,13 @@ impl Pairing {
             let captcha_id = s.captchas.create(ip, now);
             return SubmitOutcome::CaptchaExpired { captcha_id };
         }
+        // From outside the home network: only while the pairing screen shows (not compared, no
+        // try used up, as when pairing is closed), and then always with Allow.
+        let outside = crate::reach::is_outside(ip, &s.local_ips);
+        if outside && !s.user_code.screen_shows() {
+            let captcha_id = s.captchas.create(ip, now);
+            return SubmitOutcome::Closed { captcha_id };
+        }
         match s.user_code.check(typed, now) {
             CodeCheck::NotOpen => {
                 let captcha_id = s.captchas.create(ip, now);
@@ -564,7 +624,7 @@ impl Pairing {
                 s.user_code.consume();
                 let id = DeviceId(s.next_id);
                 s.next_id = s.next_id.saturating_add(1);
-                let needs_approval = s.ask_before_pairing || !s.user_code.screen_shows();
+                let needs_approval = s.ask_before_pairing || outside || !s.user_code.screen_shows();
                 let (ticket, text) = s.tickets.create(id, info.clone(), ip, needs_approval, now);
                 let approval_number = s
                     .tickets
@@ -579,6 +639,10 @@ impl Pairing {
                 }
             }
         }
+    }
+
+    fn outside_without_screen(s: &State, ip: IpAddr) -> bool {
+        !s.user_code.screen_shows() && crate::reach::is_outside(ip, &s.local_ips)
     }
 
     /// `qrLogin`. `None` if `token` is not a ticket: then treat the call as an ordinary
@@ -701,7 +765,10 @@ impl Pairing {
                 }
                 return Auth::Device(device.id);
             }
-            if let Some(token) = s.imports.redeem(token, now) {
+            // An import code is read off the PC's screen; from outside it counts only while the
+            // pairing screen shows (there is no Allow step for it).
+            let redeemable = !Self::outside_without_screen(s, ip);
+            if let Some(token) = redeemable.then(|| s.imports.redeem(token, now)).flatten() {
                 let id = DeviceId(s.next_id);
                 s.next_id = s.next_id.saturating_add(1);
                 s.devices.push(Device {
@@ -732,7 +799,8 @@ impl Pairing {
     /// the page would be a free oracle for guessing.
     pub fn pair_page(&self, ip: IpAddr, instance_url: &str, c: Option<&str>) -> String {
         let verified = self.mutate(|s, now| {
-            let open = s.user_code.state(now) == WindowState::Open;
+            let open =
+                s.user_code.state(now) == WindowState::Open && !Self::outside_without_screen(s, ip);
             match c {
                 _ if !open => Err(()),
                 Some(c) if s.throttle.check(ip, now).is_ok() => match s.user_code.check(c, now) {

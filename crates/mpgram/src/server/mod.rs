@@ -95,6 +95,8 @@ impl PairingHttp {
         let local_ips = local_ip_address::list_afinet_netifas()
             .map(|l| l.into_iter().map(|(_, ip)| ip).collect())
             .unwrap_or_default();
+        // Reach from mobile data: who is outside the home network.
+        pairing.set_local_addresses(Vec::clone(&local_ips));
         Self {
             pairing,
             login_api: false,

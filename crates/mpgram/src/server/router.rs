@@ -114,10 +114,15 @@ async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Respon
     }
     let p = state.pairing();
     let addrs = req.extensions().get::<ConnAddrs>().copied();
+    // Reach from mobile data: the last request from outside the home network, for the status.
+    p.pairing
+        .note_caller(addrs.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.peer.ip()));
     let mut local = p.local_ips.clone();
     if let Some(l) = addrs.and_then(|a| a.local) {
         local.push(l.ip());
     }
+    // The router's public address (reach) names this instance too.
+    local.extend(p.pairing.public_address());
     let host = req
         .headers()
         .get(header::HOST)

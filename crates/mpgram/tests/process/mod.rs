@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[path = "../../../../tests/src/strict.rs"]
 pub mod strict;
 
+#[allow(unused_imports)]
 pub use strict::{error_message, res_is_one, string_field as s, Json};
 
 pub const UA: &str = "mpgram4/1.5.13 (https://github.com/shinovon/mpgram-client)";
@@ -178,11 +179,23 @@ impl Control {
     }
 
     pub async fn post(&self, path: &str, body: &str) -> serde_json::Value {
+        self.call("POST", path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &str) -> serde_json::Value {
+        self.call("PUT", path, body).await
+    }
+
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        self.call("GET", path, "").await
+    }
+
+    async fn call(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
         let auth = format!("Bearer {}", self.secret);
         let r = request(
             None,
             self.addr,
-            "POST",
+            method,
             path,
             &[
                 ("Authorization", auth.as_str()),
@@ -194,7 +207,7 @@ impl Control {
         assert_eq!(
             r.status,
             200,
-            "POST {path}: {}",
+            "{method} {path}: {}",
             String::from_utf8_lossy(&r.body)
         );
         serde_json::from_slice(&r.body).expect("control JSON")
