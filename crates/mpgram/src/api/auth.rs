@@ -4,10 +4,8 @@
 use super::error::ApiError;
 use super::params::Params;
 
-/// Shortest token we accept (the reference's rule; the J2ME "Import session" box also wants ≥ 32).
-pub const TOKEN_MIN_LEN: usize = 32;
-/// Longest token: the client's text boxes hold 200 characters.
-pub const TOKEN_MAX_LEN: usize = 200;
+/// The one constant-time comparison of secrets (`pairing::same_secret`).
+pub use crate::pairing::same_secret as constant_time_eq;
 
 /// The token for `api.php`: header `X-mpgram-user` if present (even empty), else the `user`
 /// parameter, which already has cookie > POST > GET precedence ([`Params::user`]).
@@ -30,28 +28,14 @@ pub fn media_token<'a>(
 
 /// Whether `token` can be one of ours: 32–200 characters from `[A-Za-z0-9_-]`, the alphabet that
 /// survives raw insertion into URLs and headers (`client-j2me.md` §2.3). Anything else is
-/// `Invalid authorization` without a lookup.
-pub fn is_well_formed_token(token: &str) -> bool {
-    (TOKEN_MIN_LEN..=TOKEN_MAX_LEN).contains(&token.len())
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-}
+/// `Invalid authorization` without a lookup. The one rule, the pairing core's.
+pub use crate::pairing::is_well_formed as is_well_formed_token;
 
 /// The shape check before the device lookup: a missing or malformed token is 401.
 pub fn require_token(token: Option<&str>) -> Result<&str, ApiError> {
     token
         .filter(|t| is_well_formed_token(t))
         .ok_or(ApiError::InvalidAuthorization)
-}
-
-/// Compares secrets without an early exit, so timing does not tell how much of a guess matched.
-/// (Only the length can leak, which tokens of one fixed length do not reveal.)
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The instance password (`X-mpgram-instance-password` header only, no parameter): none

@@ -340,8 +340,7 @@ async fn check(State(guard): State<Guard>, req: Request, next: Next) -> Response
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    let ok: bool = subtle::ConstantTimeEq::ct_eq(given.as_bytes(), guard.secret.as_bytes()).into();
-    if !ok {
+    if !crate::pairing::same_secret(given.as_bytes(), guard.secret.as_bytes()) {
         return error(
             StatusCode::UNAUTHORIZED,
             "Wrong or missing control secret (it is in control.json in the data folder).",

@@ -21,7 +21,7 @@ mod login;
 mod qr;
 mod saved;
 mod throttle;
-mod tokens;
+pub mod tokens;
 mod user_code;
 
 use std::net::IpAddr;
@@ -41,7 +41,7 @@ pub use login::CAPTCHA_TTL;
 pub use qr::{instance_url, landing_page, pair_url, PageCode, PAGE_CONTENT_TYPE};
 pub use saved::{SaverLink, SAVE_WAIT};
 pub use throttle::{Throttled, BASE_DELAY, FREE_FAILURES, MAX_DELAY};
-pub use tokens::{is_well_formed, Token, TokenHash};
+pub use tokens::{is_well_formed, same_secret, Token, TokenHash};
 pub use user_code::{
     WindowState, CODE_DIGITS, CODE_SPACE, GRACE, MAX_WRONG_TRIES_PER_OPENING,
     ROTATIONS_BEFORE_PAUSE, WRONG_TRIES_PER_CODE,

@@ -10,8 +10,10 @@ use subtle::ConstantTimeEq;
 /// Random bytes in a device token: 256 bits, so guessing one is hopeless even without throttling.
 const TOKEN_BYTES: usize = 32;
 /// The client's limits for a token (client-j2me.md §2.3, §12).
-const MIN_LEN: usize = 32;
-const MAX_LEN: usize = 200;
+/// Shortest token we accept (the reference's rule; the J2ME "Import session" box also wants ≥ 32).
+pub const MIN_LEN: usize = 32;
+/// Longest token: the client's text boxes hold 200 characters.
+pub const MAX_LEN: usize = 200;
 
 /// A secret the phone sends as `X-mpgram-user` (or `&user=` in URLs). Debug never prints it.
 #[derive(Clone, PartialEq, Eq)]
@@ -53,6 +55,13 @@ pub fn is_well_formed(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// The one constant-time comparison of secrets (tokens, codes, passwords, the control secret):
+/// timing does not tell how much of a guess matched. Only a length difference shows, which
+/// secrets of one fixed length do not reveal.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 /// SHA-256 of a token or code. Stored instead of the secret so a leaked vault or device list does
 /// not let anyone in.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -65,7 +74,7 @@ impl TokenHash {
 
     /// Constant-time comparison, so response timing says nothing about how close a guess was.
     pub(crate) fn matches(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        same_secret(&self.0, &other.0)
     }
 }
 

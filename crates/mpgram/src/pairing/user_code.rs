@@ -152,9 +152,7 @@ impl UserCode {
             .filter(|c| !matches!(c, ' ' | '-' | '.'))
             .collect();
         // Constant time, so timing does not reveal how many leading digits were right.
-        let equal: bool =
-            subtle::ConstantTimeEq::ct_eq(digits.as_bytes(), self.code.as_bytes()).into();
-        if equal {
+        if super::tokens::same_secret(digits.as_bytes(), self.code.as_bytes()) {
             return CodeCheck::Correct;
         }
         self.wrong_on_this_code += 1;

@@ -301,48 +301,39 @@ async fn folder_dialogs(call: &Call<'_>, f: i64) -> Result<DialogSet, ApiError> 
     } else {
         HashSet::new()
     };
-    let is_bot = |id: i64| {
-        all.users
-            .iter()
-            .any(|u| matches!(u, tl::enums::User::User(u) if u.id == id && u.bot))
-    };
-    let is_broadcast = |id: i64| {
-        all.chats.iter().any(|c| {
-            matches!(c, tl::enums::Chat::Channel(x) if x.broadcast)
-                && model::peer_id(&chat_peer(c)) == id
+    let bots: HashSet<i64> = all
+        .users
+        .iter()
+        .filter_map(|u| match u {
+            tl::enums::User::User(u) if u.bot => Some(u.id),
+            _ => None,
         })
-    };
+        .collect();
+    let broadcasts: HashSet<i64> = all
+        .chats
+        .iter()
+        .filter(|c| matches!(c, tl::enums::Chat::Channel(x) if x.broadcast))
+        .map(|c| model::peer_id(&chat_peer(c)))
+        .collect();
+    // The folder's kinds, one pass each in this order (a dialog joins once, where it first fits).
+    let kinds: [&dyn Fn(i64) -> bool; 4] = [
+        &|id| {
+            id > 0
+                && ((rule.contacts && contact_ids.contains(&id))
+                    || (rule.non_contacts && !contact_ids.contains(&id)))
+        },
+        &|id| rule.groups && id < 0 && !broadcasts.contains(&id),
+        &|id| rule.broadcasts && broadcasts.contains(&id),
+        &|id| rule.bots && id > 0 && bots.contains(&id),
+    ];
     let mut out: Vec<tl::enums::Dialog> = Vec::new();
-    let push = |out: &mut Vec<tl::enums::Dialog>, d: &tl::enums::Dialog| {
-        if out.iter().all(|k| dialog_peer(k) != dialog_peer(d)) {
-            out.push(d.clone());
-        }
-    };
-    for d in &all.dialogs {
-        let id = dialog_peer(d);
-        if id > 0
-            && ((rule.contacts && contact_ids.contains(&id))
-                || (rule.non_contacts && !contact_ids.contains(&id)))
-        {
-            push(&mut out, d);
-        }
-    }
-    for d in &all.dialogs {
-        let id = dialog_peer(d);
-        if rule.groups && id < 0 && !is_broadcast(id) {
-            push(&mut out, d);
-        }
-    }
-    for d in &all.dialogs {
-        let id = dialog_peer(d);
-        if rule.broadcasts && is_broadcast(id) {
-            push(&mut out, d);
-        }
-    }
-    for d in &all.dialogs {
-        let id = dialog_peer(d);
-        if rule.bots && id > 0 && is_bot(id) {
-            push(&mut out, d);
+    let mut seen: HashSet<i64> = HashSet::new();
+    for kind in kinds {
+        for d in &all.dialogs {
+            let id = dialog_peer(d);
+            if kind(id) && seen.insert(id) {
+                out.push(d.clone());
+            }
         }
     }
     out.retain(|d| !rule.exclude.contains(&dialog_peer(d)));
@@ -352,9 +343,12 @@ async fn folder_dialogs(call: &Call<'_>, f: i64) -> Result<DialogSet, ApiError> 
     if rule.exclude_read {
         out.retain(|d| !matches!(d, tl::enums::Dialog::Dialog(x) if x.unread_count == 0));
     }
+    // Included chats come back even when a rule above left them out.
+    let mut seen: HashSet<i64> = out.iter().map(dialog_peer).collect();
     for d in &all.dialogs {
-        if rule.include.contains(&dialog_peer(d)) {
-            push(&mut out, d);
+        let id = dialog_peer(d);
+        if rule.include.contains(&id) && seen.insert(id) {
+            out.push(d.clone());
         }
     }
     stable_sort(&mut out, |a, b| {

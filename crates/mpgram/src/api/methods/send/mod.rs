@@ -118,6 +118,25 @@ fn is_rpc(e: &ApiError, name: &str) -> bool {
     matches!(e, ApiError::Telegram(rpc) if rpc.name == name)
 }
 
+/// The `random_id`s of one request: derived from its de-duplication key, so a retried request
+/// (same `r`) sends the same ids and Telegram drops the repeat.
+struct RandomIds<'k> {
+    key: Option<&'k dedupe::Key>,
+    position: usize,
+}
+
+impl RandomIds<'_> {
+    fn next(&mut self) -> i64 {
+        let id = dedupe::random_id(self.key, self.position);
+        self.position += 1;
+        id
+    }
+}
+
+fn entities_opt(e: &[tl::enums::MessageEntity]) -> Option<Vec<tl::enums::MessageEntity>> {
+    (!e.is_empty()).then(|| e.to_vec())
+}
+
 /// Steps 3–10 of §1.2 (after the `peer` and auth checks).
 async fn run(
     call: &Call<'_>,
@@ -126,12 +145,7 @@ async fn run(
     key: Option<&dedupe::Key>,
 ) -> Result<(), ApiError> {
     let p = call.params;
-    let mut position = 0usize;
-    let mut next_random_id = || {
-        let id = dedupe::random_id(key, position);
-        position += 1;
-        id
-    };
+    let mut ids = RandomIds { key, position: 0 };
     let has_file = p.file().is_some();
     let top = p.non_empty("top").map(int32);
 
@@ -142,41 +156,7 @@ async fn run(
         p.non_empty("fwd_from")
     };
     if let Some(from) = fwd_from {
-        let ids: Vec<i32> = p.required_set("id")?.split(',').map(int32).collect();
-        let (_, from_peer) = resolve(call, &lenient_int(from).to_string()).await?;
-        let (_, to_peer) = resolve(call, &lenient_int(peer_ref).to_string()).await?;
-        let random_id = ids.iter().map(|_| next_random_id()).collect();
-        let answer = call
-            .invoke(&tl::functions::messages::ForwardMessages {
-                silent: false,
-                background: false,
-                with_my_score: false,
-                drop_author: false,
-                drop_media_captions: false,
-                noforwards: false,
-                allow_paid_floodskip: false,
-                from_ephemeral: false,
-                from_peer,
-                id: ids,
-                random_id,
-                to_peer,
-                top_msg_id: top,
-                reply_to: None,
-                schedule_date: None,
-                schedule_repeat_period: None,
-                send_as: None,
-                quick_reply_shortcut: None,
-                effect: None,
-                video_timestamp: None,
-                allow_paid_stars: None,
-                suggested_post: None,
-            })
-            .await;
-        match answer {
-            Ok(u) => feed::feed(call, &u, None).await,
-            Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => {}
-            Err(e) => return Err(e),
-        }
+        forward(call, from, peer_ref, top, &mut ids).await?;
         if !has_file && p.non_empty("text").is_none() {
             return Ok(());
         }
@@ -202,24 +182,124 @@ async fn run(
     }
 
     // 6–7. The media: an uploaded file, or an existing document.
-    let doc = match (p.non_empty("doc_id"), p.non_empty("doc_access_hash")) {
-        (Some(id), Some(hash)) => Some((lenient_int(id), lenient_int(hash))),
-        _ => None,
+    let media = media(call, kind, voice).await?;
+
+    // 8. The Telegram call. A file or document with `sendMessage` is sent like `sendMedia`
+    // (reference bug: uploaded and dropped).
+    let msg = Outgoing {
+        peer_id,
+        input_peer,
+        text: &text,
+        entities: &entities,
+        reply: reply.as_ref(),
     };
-    let media = if let Some(f) = p.file() {
+    if kind == Kind::Edit {
+        return edit(call, &msg, edit_id.unwrap_or(0), media).await;
+    }
+    if let Some(media) = media {
+        return send_media(call, &msg, media, &mut ids).await;
+    }
+    send_text(call, &msg, &mut ids).await
+}
+
+/// What is being sent, resolved (step 4).
+struct Outgoing<'a> {
+    peer_id: i64,
+    input_peer: tl::enums::InputPeer,
+    text: &'a str,
+    entities: &'a [tl::enums::MessageEntity],
+    reply: Option<&'a tl::enums::InputReplyTo>,
+}
+
+impl Outgoing<'_> {
+    fn sent<'s>(
+        &'s self,
+        text: &'s str,
+        entities: &'s [tl::enums::MessageEntity],
+    ) -> feed::Sent<'s> {
+        feed::Sent {
+            peer: self.peer_id,
+            text,
+            entities,
+            reply_to: self.reply,
+        }
+    }
+}
+
+/// Step 3: `fwd_from` + `id` (comma-separated) forwarded to the peer.
+async fn forward(
+    call: &Call<'_>,
+    from: &str,
+    peer_ref: &str,
+    top: Option<i32>,
+    ids: &mut RandomIds<'_>,
+) -> Result<(), ApiError> {
+    let msg_ids: Vec<i32> = call
+        .params
+        .required_set("id")?
+        .split(',')
+        .map(int32)
+        .collect();
+    let (_, from_peer) = resolve(call, &lenient_int(from).to_string()).await?;
+    let (_, to_peer) = resolve(call, &lenient_int(peer_ref).to_string()).await?;
+    let random_id = msg_ids.iter().map(|_| ids.next()).collect();
+    let answer = call
+        .invoke(&tl::functions::messages::ForwardMessages {
+            silent: false,
+            background: false,
+            with_my_score: false,
+            drop_author: false,
+            drop_media_captions: false,
+            noforwards: false,
+            allow_paid_floodskip: false,
+            from_ephemeral: false,
+            from_peer,
+            id: msg_ids,
+            random_id,
+            to_peer,
+            top_msg_id: top,
+            reply_to: None,
+            schedule_date: None,
+            schedule_repeat_period: None,
+            send_as: None,
+            quick_reply_shortcut: None,
+            effect: None,
+            video_timestamp: None,
+            allow_paid_stars: None,
+            suggested_post: None,
+        })
+        .await;
+    match answer {
+        Ok(u) => feed::feed(call, &u, None).await,
+        Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Steps 6–7: an uploaded file, or an existing document (`doc_id` + `doc_access_hash`).
+async fn media(
+    call: &Call<'_>,
+    kind: Kind,
+    voice: bool,
+) -> Result<Option<tl::enums::InputMedia>, ApiError> {
+    let p = call.params;
+    if let Some(f) = p.file() {
         let opts = file::Options {
             voice,
             uncompressed: p.flag("uncompressed"),
             spoiler: p.flag("spoiler"),
         };
-        Some(file::media(call, f, &opts).await?)
-    } else if let Some((id, access_hash)) = doc {
-        Some(
+        return Ok(Some(file::media(call, f, &opts).await?));
+    }
+    if let (Some(id), Some(hash)) = (p.non_empty("doc_id"), p.non_empty("doc_access_hash")) {
+        let id = lenient_int(id);
+        return Ok(Some(
             tl::types::InputMediaDocument {
                 spoiler: false,
                 id: tl::types::InputDocument {
                     id,
-                    access_hash,
+                    access_hash: lenient_int(hash),
                     file_reference: call.state.send.file_reference(id),
                 }
                 .into(),
@@ -229,87 +309,99 @@ async fn run(
                 query: None,
             }
             .into(),
-        )
-    } else if kind == Kind::Media {
+        ));
+    }
+    if kind == Kind::Media {
         return Err(ApiError::Message(
             "No file: send a file part or doc_id and doc_access_hash".into(),
         ));
-    } else {
-        None
-    };
-    let entities_opt = |e: &[tl::enums::MessageEntity]| (!e.is_empty()).then(|| e.to_vec());
+    }
+    Ok(None)
+}
 
-    // 8. The Telegram call. A file or document with `sendMessage` is sent like `sendMedia`
-    // (reference bug: uploaded and dropped).
-    if kind == Kind::Edit {
-        let answer = call
-            .invoke(&tl::functions::messages::EditMessage {
-                no_webpage: false,
-                invert_media: false,
-                peer: input_peer,
-                id: edit_id.unwrap_or(0),
-                message: Some(text.clone()),
-                media,
-                reply_markup: None,
-                entities: entities_opt(&entities),
-                schedule_date: None,
-                schedule_repeat_period: None,
-                quick_reply_shortcut_id: None,
-                rich_message: None,
-            })
-            .await;
-        return match answer {
-            Ok(u) => {
-                feed::feed(call, &u, None).await;
-                Ok(())
-            }
-            // The message already reads so (§1.9: answering success is allowed).
-            Err(e) if is_rpc(&e, "MESSAGE_NOT_MODIFIED") => Ok(()),
-            Err(e) => Err(e),
-        };
+/// `editMessage`: the text (and media, if given) of message `id`.
+async fn edit(
+    call: &Call<'_>,
+    msg: &Outgoing<'_>,
+    id: i32,
+    media: Option<tl::enums::InputMedia>,
+) -> Result<(), ApiError> {
+    let answer = call
+        .invoke(&tl::functions::messages::EditMessage {
+            no_webpage: false,
+            invert_media: false,
+            peer: msg.input_peer.clone(),
+            id,
+            message: Some(msg.text.to_owned()),
+            media,
+            reply_markup: None,
+            entities: entities_opt(msg.entities),
+            schedule_date: None,
+            schedule_repeat_period: None,
+            quick_reply_shortcut_id: None,
+            rich_message: None,
+        })
+        .await;
+    match answer {
+        Ok(u) => {
+            feed::feed(call, &u, None).await;
+            Ok(())
+        }
+        // The message already reads so (§1.9: answering success is allowed).
+        Err(e) if is_rpc(&e, "MESSAGE_NOT_MODIFIED") => Ok(()),
+        Err(e) => Err(e),
     }
-    if let Some(media) = media {
-        let answer = call
-            .invoke(&tl::functions::messages::SendMedia {
-                silent: false,
-                background: false,
-                clear_draft: false,
-                noforwards: false,
-                update_stickersets_order: false,
-                invert_media: false,
-                allow_paid_floodskip: false,
-                peer: input_peer,
-                reply_to: reply.clone(),
-                media,
-                message: text.clone(),
-                random_id: next_random_id(),
-                reply_markup: None,
-                entities: entities_opt(&entities),
-                schedule_date: None,
-                schedule_repeat_period: None,
-                send_as: None,
-                quick_reply_shortcut: None,
-                effect: None,
-                allow_paid_stars: None,
-                suggested_post: None,
-            })
-            .await;
-        let sent = feed::Sent {
-            peer: peer_id,
-            text: &text,
-            entities: &entities,
-            reply_to: reply.as_ref(),
-        };
-        return match answer {
-            Ok(u) => {
-                feed::feed(call, &u, Some(&sent)).await;
-                Ok(())
-            }
-            Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => Ok(()),
-            Err(e) => Err(e),
-        };
+}
+
+/// A file or document with its caption, one message.
+async fn send_media(
+    call: &Call<'_>,
+    msg: &Outgoing<'_>,
+    media: tl::enums::InputMedia,
+    ids: &mut RandomIds<'_>,
+) -> Result<(), ApiError> {
+    let answer = call
+        .invoke(&tl::functions::messages::SendMedia {
+            silent: false,
+            background: false,
+            clear_draft: false,
+            noforwards: false,
+            update_stickersets_order: false,
+            invert_media: false,
+            allow_paid_floodskip: false,
+            peer: msg.input_peer.clone(),
+            reply_to: msg.reply.cloned(),
+            media,
+            message: msg.text.to_owned(),
+            random_id: ids.next(),
+            reply_markup: None,
+            entities: entities_opt(msg.entities),
+            schedule_date: None,
+            schedule_repeat_period: None,
+            send_as: None,
+            quick_reply_shortcut: None,
+            effect: None,
+            allow_paid_stars: None,
+            suggested_post: None,
+        })
+        .await;
+    match answer {
+        Ok(u) => {
+            feed::feed(call, &u, Some(&msg.sent(msg.text, msg.entities))).await;
+            Ok(())
+        }
+        Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => Ok(()),
+        Err(e) => Err(e),
     }
-    for (part, part_entities) in split::split(&text, &entities, split::MAX_MESSAGE) {
+}
+
+/// Text, split into Telegram's 4096-character messages (entities cut with it).
+async fn send_text(
+    call: &Call<'_>,
+    msg: &Outgoing<'_>,
+    ids: &mut RandomIds<'_>,
+) -> Result<(), ApiError> {
+    for (part, part_entities) in split::split(msg.text, msg.entities, split::MAX_MESSAGE) {
         let answer = call
             .invoke(&tl::functions::messages::SendMessage {
                 no_webpage: false,
@@ -320,10 +412,10 @@ async fn run(
                 update_stickersets_order: false,
                 invert_media: false,
                 allow_paid_floodskip: false,
-                peer: input_peer.clone(),
-                reply_to: reply.clone(),
+                peer: msg.input_peer.clone(),
+                reply_to: msg.reply.cloned(),
                 message: part.clone(),
-                random_id: next_random_id(),
+                random_id: ids.next(),
                 reply_markup: None,
                 entities: entities_opt(&part_entities),
                 schedule_date: None,
@@ -336,14 +428,8 @@ async fn run(
                 rich_message: None,
             })
             .await;
-        let sent = feed::Sent {
-            peer: peer_id,
-            text: &part,
-            entities: &part_entities,
-            reply_to: reply.as_ref(),
-        };
         match answer {
-            Ok(u) => feed::feed(call, &u, Some(&sent)).await,
+            Ok(u) => feed::feed(call, &u, Some(&msg.sent(&part, &part_entities))).await,
             // Already posted by an earlier attempt with the same `r` (§0.8).
             Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => {}
             Err(e) => return Err(e),
