@@ -15,7 +15,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 
 use super::body::{
     read_params, BodyError, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE, ANONYMOUS_BODY_LIMIT,
@@ -308,19 +308,50 @@ fn now_unix() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A JSON answer with every header of `protocol.md` §7.1.
+/// A JSON answer with every header of `protocol.md` §7.1 ([`json_headers`] is the list; the
+/// names and the fixed values are parsed once, not on every answer).
 pub(crate) fn json_response(
     status: u16,
     body: Vec<u8>,
     features: ServerFeatures,
 ) -> Response<Body> {
+    type Parsed = Vec<(HeaderName, Option<HeaderValue>)>;
+    static PARSED: std::sync::OnceLock<[Parsed; 4]> = std::sync::OnceLock::new();
+    let sets = PARSED.get_or_init(|| {
+        let parse = |file_rewrite, voice_conversion| -> Parsed {
+            let features = ServerFeatures {
+                file_rewrite,
+                voice_conversion,
+            };
+            json_headers(0, features)
+                .into_iter()
+                .filter_map(|(name, value)| {
+                    let name = HeaderName::from_bytes(name.as_bytes()).ok()?;
+                    // The time changes with every answer: filled in below.
+                    let fixed = (name.as_str() != "x-server-time")
+                        .then(|| HeaderValue::from_str(&value).ok())
+                        .flatten();
+                    Some((name, fixed))
+                })
+                .collect()
+        };
+        [
+            parse(false, false),
+            parse(true, false),
+            parse(false, true),
+            parse(true, true),
+        ]
+    });
+    let set =
+        &sets[usize::from(features.file_rewrite) + 2 * usize::from(features.voice_conversion)];
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let h = r.headers_mut();
-    for (name, value) in json_headers(now_unix(), features) {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
+    for (name, value) in set {
+        let value = value
+            .clone()
+            .unwrap_or_else(|| HeaderValue::from(now_unix()));
+        h.insert(name.clone(), value);
     }
     r
 }

@@ -91,8 +91,8 @@ fn endpoint_path(path: &str) -> Option<String> {
         last,
         "api.php" | "file.php" | "ava.php" | "voice.php" | "qrcode.php" | "pair"
     ) {
-        let bare = format!("/{last}");
-        return (path != bare).then_some(bare);
+        // Already bare ("/" + the name): nothing to rewrite, nothing to allocate.
+        return (path.len() != last.len() + 1).then(|| format!("/{last}"));
     }
     let i = path.find("/file/")?;
     (i > 0 && !path[i + 6..].is_empty()).then(|| path[i..].to_owned())
@@ -117,22 +117,23 @@ async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Respon
     // Reach from mobile data: the last request from outside the home network, for the status.
     p.pairing
         .note_caller(addrs.map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |a| a.peer.ip()));
-    let mut local = p.local_ips.clone();
-    if let Some(l) = addrs.and_then(|a| a.local) {
-        local.push(l.ip());
-    }
-    // The router's public address (reach) names this instance too.
-    local.extend(p.pairing.public_address());
     let host = req
         .headers()
         .get(header::HOST)
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = check_host(host, &local, &p.host_names) {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "text/plain; charset=utf-8",
-            e.to_string(),
-        );
+    if check_host(host, &p.local_ips, &p.host_names).is_err() {
+        // Not one of this machine's names: the address the connection arrived on and the
+        // router's public address (reach) name this instance too.
+        let mut local = p.local_ips.clone();
+        local.extend(addrs.and_then(|a| a.local).map(|l| l.ip()));
+        local.extend(p.pairing.public_address());
+        if let Err(e) = check_host(host, &local, &p.host_names) {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "text/plain; charset=utf-8",
+                e.to_string(),
+            );
+        }
     }
     next.run(req).await
 }

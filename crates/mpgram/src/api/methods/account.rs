@@ -20,6 +20,7 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
             .invoke(&tl::functions::account::UpdateStatus { offline: false })
             .await;
     }
+    // An `Arc`: the keep-alive `me` copies no user object.
     let cached = call
         .state
         .self_user
@@ -52,11 +53,12 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
         call.account
             .cache_peers(std::slice::from_ref(&u), &[])
             .await;
+        let u = std::sync::Arc::new(u);
         *call
             .state
             .self_user
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(u.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::sync::Arc::clone(&u));
         u
     };
     Ok(model::user(&user, &call.model_ctx()))

@@ -110,7 +110,7 @@ pub struct Request<'a> {
 #[derive(Debug, Default)]
 pub struct MethodState {
     /// The account's own user, so `me` (the client's keep-alive) costs no Telegram call.
-    self_user: RwLock<Option<tl::enums::User>>,
+    self_user: RwLock<Option<std::sync::Arc<tl::enums::User>>>,
     /// The update queue read by `updates`, `getLastUpdate`, `cancelUpdates`.
     pub(crate) updates: updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
