@@ -754,16 +754,20 @@ impl Pairing {
         if is_well_formed(token) {
             let mut s = self.lock();
             if let Some(i) = tokens::find(token, &s.devices, |d| &d.token_hash) {
-                let device = &mut s.devices[i];
-                device.last_seen_at = unix;
-                device.last_ip = Some(ip);
-                if let Some(v) = info.clean_app_version() {
-                    device.app_version = Some(v);
-                }
-                return Auth::Device(device.id);
+                return Auth::Device(Self::seen(&mut s.devices[i], unix, ip, info));
             }
         }
         self.mutate(|s, now| Self::authenticate_locked(s, now, unix, ip, token, info))
+    }
+
+    /// A paired device just called: its last-seen fields.
+    fn seen(device: &mut Device, unix: u64, ip: IpAddr, info: &DeviceInfo) -> DeviceId {
+        device.last_seen_at = unix;
+        device.last_ip = Some(ip);
+        if let Some(v) = info.clean_app_version() {
+            device.app_version = Some(v);
+        }
+        device.id
     }
 
     fn authenticate_locked(
@@ -776,13 +780,7 @@ impl Pairing {
     ) -> Auth {
         if is_well_formed(token) {
             if let Some(i) = tokens::find(token, &s.devices, |d| &d.token_hash) {
-                let device = &mut s.devices[i];
-                device.last_seen_at = unix;
-                device.last_ip = Some(ip);
-                if let Some(v) = info.clean_app_version() {
-                    device.app_version = Some(v);
-                }
-                return Auth::Device(device.id);
+                return Auth::Device(Self::seen(&mut s.devices[i], unix, ip, info));
             }
             // An import code is read off the PC's screen; from outside it counts only while the
             // pairing screen shows (there is no Allow step for it).
