@@ -432,7 +432,7 @@ fn cesu_pair(b: &[u8]) -> Option<char> {
 }
 
 /// The first cookie named `name` (PHP keeps the first of duplicates), URL-decoded like PHP does.
-fn cookie_value(header: &str, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(header: &str, name: &str) -> Option<String> {
     header.split(';').find_map(|pair| {
         let (k, v) = pair.trim_start().split_once('=')?;
         (k.trim_end() == name).then(|| form_decode(v.trim().as_bytes()))

@@ -206,11 +206,15 @@ fn authorize(state: &AppState, r: &Req, ip: std::net::IpAddr) -> Result<Account,
         ..RequestInput::default()
     });
     let query_user = r.get("user");
+    // The browser client's cookie last (media.md §0.2: "the web UI's login session"); its
+    // pictures are plain `<img>` requests, which carry no header.
+    let web = header(header::COOKIE.as_str()).and_then(super::web::token_cookie);
     let token = media_token(
         query_user,
         cookie_params.user(),
         header(headers::X_MPGRAM_USER),
     )
+    .or(web.as_deref())
     .filter(|t| is_well_formed_token(t))
     .ok_or(MediaFail::Unauthorized)?;
     let account = match caller(state, ip, Some(token), &DeviceInfo::default(), true) {
@@ -219,7 +223,8 @@ fn authorize(state: &AppState, r: &Req, ip: std::net::IpAddr) -> Result<Account,
         // Unknown, still logging in, or throttled: the media endpoints answer 401 alone.
         _ => return Err(MediaFail::Unauthorized),
     };
-    if query_user.is_none() {
+    // A paired browser is let in by its pairing, as on its pages.
+    if query_user.is_none() && web.as_deref() != Some(token) {
         check_instance_password(
             state.config().instance_password.as_deref(),
             header(headers::X_MPGRAM_INSTANCE_PASSWORD),

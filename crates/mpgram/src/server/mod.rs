@@ -14,6 +14,7 @@ pub mod listen;
 pub mod media_routes;
 pub mod qrcode;
 pub mod router;
+pub mod web;
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -26,6 +26,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use super::api_php::{self, error_response};
 use super::http::ConnAddrs;
 use super::media_routes::{self, Endpoint};
+use super::web;
 use super::AppState;
 use crate::api::error::ApiError;
 use crate::api::json::Encoding;
@@ -48,7 +49,9 @@ pub fn router(state: AppState) -> Edge {
         .route("/ava.php", media(Endpoint::Avatar))
         .route("/voice.php", media(Endpoint::Voice))
         .route("/qrcode.php", any(qrcode))
-        .route("/pair", any(pair_page))
+        .route("/pair", any(pair_page));
+    // The browser client's pages: more routes of this one table.
+    let table = web::routes(table)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(CatchPanicLayer::custom(move |_: Box<dyn Any + Send>| {
@@ -65,9 +68,14 @@ pub fn router(state: AppState) -> Edge {
 }
 
 /// The instance URL may carry a path prefix (`http://pc:8080/mp/`): every endpoint is served
-/// below any prefix, so the path is cut to the endpoint before routing.
+/// below any prefix, so the path is cut to the endpoint before routing. A browser page also
+/// learns the directory it was asked under (its cookie's scope).
 fn strip_prefix(mut req: Request) -> Request {
-    if let Some(path) = endpoint_path(req.uri().path()) {
+    let (path, dir) = endpoint_path(req.uri().path());
+    if let Some(dir) = dir {
+        req.extensions_mut().insert(web::WebDir(dir));
+    }
+    if let Some(path) = path {
         let pq = match req.uri().query() {
             Some(q) => format!("{path}?{q}"),
             None => path,
@@ -83,19 +91,30 @@ fn strip_prefix(mut req: Request) -> Request {
     req
 }
 
-/// `/mp/api.php` → `/api.php`, `/x/file/a.jpg` → `/file/a.jpg`; `None`: already bare, or no
+/// `/mp/api.php` → `/api.php`, `/x/file/a.jpg` → `/file/a.jpg`, `/mp/` → `/` and `/mp/chat` →
+/// `/chat` (with `/mp/`, the pages' directory). The path is `None` when already bare, or no
 /// endpoint of ours (the route table's 404).
-fn endpoint_path(path: &str) -> Option<String> {
+fn endpoint_path(path: &str) -> (Option<String>, Option<String>) {
     let last = path.rsplit('/').next().unwrap_or("");
+    // Already bare ("/" + the name): nothing to rewrite, nothing to allocate.
+    let bare = path.len() == last.len() + 1;
     if matches!(
         last,
         "api.php" | "file.php" | "ava.php" | "voice.php" | "qrcode.php" | "pair"
     ) {
-        // Already bare ("/" + the name): nothing to rewrite, nothing to allocate.
-        return (path.len() != last.len() + 1).then(|| format!("/{last}"));
+        return ((!bare).then(|| format!("/{last}")), None);
     }
-    let i = path.find("/file/")?;
-    (i > 0 && !path[i + 6..].is_empty()).then(|| path[i..].to_owned())
+    if let Some(i) = path.find("/file/") {
+        return (
+            (i > 0 && !path[i + 6..].is_empty()).then(|| path[i..].to_owned()),
+            None,
+        );
+    }
+    if last.is_empty() || web::PAGES.contains(&last) {
+        let dir = path[..path.len() - last.len()].to_owned();
+        return ((!bare).then(|| format!("/{last}")), Some(dir));
+    }
+    (None, None)
 }
 
 /// Pause, then the Host check (DNS rebinding: a web page must not reach the API through a
@@ -199,16 +218,36 @@ mod tests {
 
     #[test]
     fn endpoints_below_any_prefix() {
-        assert_eq!(endpoint_path("/mp/api.php").as_deref(), Some("/api.php"));
-        assert_eq!(endpoint_path("/a/b/ava.php").as_deref(), Some("/ava.php"));
-        assert_eq!(endpoint_path("/api.php"), None, "already bare");
+        let path = |p: &str| endpoint_path(p).0;
+        assert_eq!(path("/mp/api.php").as_deref(), Some("/api.php"));
+        assert_eq!(path("/a/b/ava.php").as_deref(), Some("/ava.php"));
+        assert_eq!(path("/api.php"), None, "already bare");
         assert_eq!(
-            endpoint_path("/mp/file/photo.jpg").as_deref(),
+            path("/mp/file/photo.jpg").as_deref(),
             Some("/file/photo.jpg")
         );
-        assert_eq!(endpoint_path("/file/photo.jpg"), None);
-        assert_eq!(endpoint_path("/mp/file/"), None, "no name: not ours");
-        assert_eq!(endpoint_path("/mp/index.html"), None);
-        assert_eq!(endpoint_path("/mp/pair").as_deref(), Some("/pair"));
+        assert_eq!(path("/file/photo.jpg"), None);
+        assert_eq!(path("/mp/file/"), None, "no name: not ours");
+        assert_eq!(path("/mp/index.html"), None);
+        assert_eq!(path("/mp/pair").as_deref(), Some("/pair"));
+    }
+
+    #[test]
+    fn pages_below_any_prefix_know_their_directory() {
+        assert_eq!(endpoint_path("/"), (None, Some("/".to_owned())));
+        assert_eq!(
+            endpoint_path("/mp/"),
+            (Some("/".to_owned()), Some("/mp/".to_owned()))
+        );
+        assert_eq!(
+            endpoint_path("/a/b/chat"),
+            (Some("/chat".to_owned()), Some("/a/b/".to_owned()))
+        );
+        assert_eq!(endpoint_path("/chat"), (None, Some("/".to_owned())));
+        assert_eq!(
+            endpoint_path("/mp/api.php").1,
+            None,
+            "the API needs no directory"
+        );
     }
 }

@@ -159,19 +159,7 @@ impl Call<'_> {
 
     /// The account's own user id, from the session cache (no round trip); 0 if unknown.
     pub fn self_id(&self) -> i64 {
-        use grammers_session::types::{PeerId, PeerInfo};
-        use std::sync::atomic::Ordering::Relaxed;
-        let known = self.state.self_id.load(Relaxed);
-        if known != 0 {
-            return known;
-        }
-        match self.account.session().cached_peer(PeerId::self_user()) {
-            Some(PeerInfo::User { id, .. }) => {
-                self.state.self_id.store(id, Relaxed);
-                id
-            }
-            _ => 0,
-        }
+        own_id(self.account, self.state)
     }
 
     pub fn model_ctx(&self) -> model::ModelCtx {
@@ -194,6 +182,23 @@ impl Call<'_> {
                 "Telegram is taking too long to answer. Try again in a moment.".into(),
             )),
         }
+    }
+}
+
+/// The account's own user id, from the session cache (no round trip); 0 if unknown.
+pub(crate) fn own_id(account: &Account, state: &MethodState) -> i64 {
+    use grammers_session::types::{PeerId, PeerInfo};
+    use std::sync::atomic::Ordering::Relaxed;
+    let known = state.self_id.load(Relaxed);
+    if known != 0 {
+        return known;
+    }
+    match account.session().cached_peer(PeerId::self_user()) {
+        Some(PeerInfo::User { id, .. }) => {
+            state.self_id.store(id, Relaxed);
+            id
+        }
+        _ => 0,
     }
 }
 

@@ -1,0 +1,825 @@
+//! The pages of a paired browser. Each asks the API's dispatch for what it shows (one method,
+//! as the app would), then writes small HTML from the answer.
+
+use axum::body::Body;
+use axum::http::{Response, StatusCode};
+use maud::{html, Markup};
+
+use super::pair::{pair_form, waiting};
+use super::render::{
+    action_text, arr, display_name, flag, int, link_href, media_html, media_label, obj, q, s,
+    text_html, when, Peers,
+};
+use super::{message_page, page, Visit, Who};
+use crate::api::error::ApiError;
+use crate::api::json::{Object, Value};
+use crate::api::params::Params;
+
+/// The page for a browser that is not (or not yet) a paired device; `None` when it is one.
+fn not_paired(v: &Visit) -> Option<Response<Body>> {
+    match v.who {
+        Who::Device { .. } => None,
+        Who::Waiting { number } => Some(waiting(v, number)),
+        Who::Ended(why) => Some(pair_form(v, Some(why), StatusCode::OK)),
+        Who::Nobody => Some(pair_form(v, None, StatusCode::OK)),
+    }
+}
+
+/// Ends a handler: the pairing page for strangers, else the page `f` makes.
+macro_rules! paired {
+    ($v:ident) => {
+        if let Some(r) = not_paired(&$v) {
+            return $v.respond(r).await;
+        }
+    };
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// An API failure as a page in words (never the JSON).
+fn failed(v: &Visit, e: &ApiError, back: &str) -> Response<Body> {
+    let text = match e {
+        ApiError::Unavailable(m) => m.clone(),
+        ApiError::Telegram(rpc) => format!("Telegram said: {rpc}"),
+        ApiError::Message(m) if !m.is_empty() => m.clone(),
+        _ => "Something went wrong on the PC. Try again.".to_owned(),
+    };
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    message_page(&v.settings, status, "Could not load", &text, back)
+}
+
+/// The links at the top of every page.
+fn nav() -> Markup {
+    html! {
+        p {
+            a href="./" accesskey="1" { "Chats" } " | "
+            a href="contacts" { "Contacts" } " | "
+            a href="search" { "Search" } " | "
+            a href="settings" { "Settings" }
+        }
+    }
+}
+
+// ---- the chat list ---------------------------------------------------------------------------
+
+/// `/`: the pairing page, or the chat list (`f`: 1 archive, > 1 a folder; `od`, `oi`, `op`:
+/// the last chat of the page before).
+pub(super) async fn index(v: Visit) -> Response<Body> {
+    paired!(v);
+    let f = v.params.lenient("f").unwrap_or(0).max(0);
+    let limit = i64::from(v.settings.per_page);
+    let mut args = vec![("limit", limit.to_string()), ("f", f.to_string())];
+    for (ours, api) in [
+        ("od", "offset_date"),
+        ("oi", "offset_id"),
+        ("op", "offset_peer"),
+    ] {
+        if let Some(x) = v.params.non_empty(ours) {
+            args.push((api, x.to_owned()));
+        }
+    }
+    let answer = match v.api("getDialogs", &args).await {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    let peers = Peers::of(&answer, v.me());
+    let dialogs: Vec<&Object> = arr(&answer, "dialogs")
+        .iter()
+        .filter_map(Value::as_object)
+        .collect();
+    let t = now();
+    let tz = v.settings.tz_minutes;
+    let title = match f {
+        0 => "Chats",
+        1 => "Archived chats",
+        _ => "Folder",
+    };
+    // Next page: Telegram's offsets from the last chat (the main list and the archive page).
+    let next = dialogs
+        .last()
+        .filter(|_| f <= 1 && dialogs.len() as i64 >= limit)
+        .and_then(|d| {
+            let m = obj(d, "msg")?;
+            Some(format!(
+                "./?f={f}&od={}&oi={}&op={}",
+                int(m, "date")?,
+                int(m, "id")?,
+                s(d, "id")?
+            ))
+        });
+    let body = html! {
+        (nav())
+        p {
+            b { (title) }
+            @if f != 0 { " | " a href="./" { "All chats" } }
+            @if f != 1 { " | " a href="./?f=1" { "Archived" } }
+            " | " a href="folders" { "Folders" }
+        }
+        @if dialogs.is_empty() { p { "No chats here." } }
+        @for d in &dialogs {
+            @let id = s(d, "id").unwrap_or("0");
+            @let unread = int(d, "unread").unwrap_or(0);
+            @let msg = obj(d, "msg");
+            p {
+                @if flag(d, "pin") { "* " }
+                a href=(format!("chat?p={}", q(id))) { (peers.chat_title(id)) }
+                @if unread > 0 { " " b { "(" (unread) ")" } }
+                @if int(d, "mentions").unwrap_or(0) > 0 { " @" }
+                @if let Some(m) = msg {
+                    br;
+                    small {
+                        (preview(m, id, &peers))
+                        @if let Some(date) = int(m, "date") { " · " (when(date, t, tz)) }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = next { p { a href=(next) { "More chats" } } }
+    };
+    let r = v.page(title, &body);
+    v.respond(r).await
+}
+
+/// A dialog's last message in one short line: sender (in groups, or "You"), then text or what
+/// the media is.
+fn preview(m: &Object, chat: &str, peers: &Peers<'_>) -> String {
+    let what = if let Some(act) = obj(m, "act") {
+        let from = s(m, "from_id").unwrap_or(chat);
+        return action_text(act, &peers.name(from), peers, from);
+    } else {
+        match (s(m, "text").filter(|t| !t.is_empty()), obj(m, "media")) {
+            (Some(t), _) => t.to_owned(),
+            (None, Some(media)) => media_label(media),
+            (None, None) if m.contains_key("media") => "Media".to_owned(),
+            (None, None) => String::new(),
+        }
+    };
+    let who = if flag(m, "out") {
+        Some("You".to_owned())
+    } else if Peers::is_group(chat) && !peers.is_channel(chat) {
+        s(m, "from_id").map(|f| first_name(peers, f))
+    } else {
+        None
+    };
+    match who {
+        Some(w) => format!("{w}: {what}"),
+        None => what,
+    }
+}
+
+fn first_name(peers: &Peers<'_>, id: &str) -> String {
+    match peers.get(id) {
+        Some(o) if !id.starts_with('-') => {
+            s(o, "fn").map_or_else(|| display_name(o), str::to_owned)
+        }
+        _ => peers.name(id),
+    }
+}
+
+/// `folders`: the account's chat folders.
+pub(super) async fn folders(v: Visit) -> Response<Body> {
+    paired!(v);
+    let answer = match v.api("getFolders", &[]).await {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    let body = html! {
+        (nav())
+        p { b { "Folders" } }
+        p { a href="./" { "All chats" } }
+        @if flag(&answer, "archive") { p { a href="./?f=1" { "Archived chats" } } }
+        @for f in arr(&answer, "res").iter().filter_map(Value::as_object) {
+            @if let (Some(id), Some(t)) = (int(f, "id"), s(f, "t")) {
+                p { a href=(format!("./?f={id}")) { (t) } }
+            }
+        }
+    };
+    let r = v.page("Folders", &body);
+    v.respond(r).await
+}
+
+// ---- one chat --------------------------------------------------------------------------------
+
+/// `chat?p=PEER`: the newest messages (one `getHistory`), older pages with `o` (the oldest id
+/// shown), a search in the chat with `q`.
+pub(super) async fn chat(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(peer) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let query = v.params.non_empty("q").map(str::to_owned);
+    let limit = v.settings.per_page.to_string();
+    let mut args = vec![
+        ("peer", peer.clone()),
+        ("limit", limit),
+        ("media", "1".to_owned()),
+    ];
+    if let Some(o) = v.params.lenient("o").filter(|o| *o > 0) {
+        args.push(("offset_id", o.to_string()));
+    }
+    let method = match &query {
+        Some(text) => {
+            args.push(("q", text.clone()));
+            "searchMessages"
+        }
+        None => "getHistory",
+    };
+    let answer = match v.api(method, &args).await {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    let mut msgs: Vec<&Object> = arr(&answer, "messages")
+        .iter()
+        .filter_map(Value::as_object)
+        .collect();
+    let peers = Peers::of(&answer, v.me());
+    // The chat's own id (the link may name a username).
+    let id = msgs
+        .first()
+        .and_then(|m| s(m, "peer_id"))
+        .map_or_else(|| peer.clone(), str::to_owned);
+    let title = match peers.get(&id) {
+        Some(_) => peers.chat_title(&id),
+        // An empty chat names nobody: ask for the peer (cached by the session, usually free).
+        None => match v.api("getPeer", &[("id", peer.clone())]).await {
+            Ok(o) => display_name(&o),
+            Err(_) => "Chat".to_owned(),
+        },
+    };
+    let oldest = msgs.last().and_then(|m| int(m, "id"));
+    let newest = msgs.first().and_then(|m| int(m, "id"));
+    let full = msgs.len() >= usize::from(v.settings.per_page);
+    if !v.settings.newest_first {
+        msgs.reverse();
+    }
+    let t = now();
+    let group = Peers::is_group(&id) && !peers.is_channel(&id);
+    let here = format!("chat?p={}", q(&id));
+    let older = oldest.filter(|_| full).map(|o| {
+        let mut l = format!("{here}&o={o}");
+        if let Some(text) = &query {
+            l.push_str(&format!("&q={}", q(text)));
+        }
+        l
+    });
+    let k = v.csrf();
+    let form = html! {
+        form action="send" method="post" {
+            p {
+                input type="hidden" name="peer" value=(id);
+                input type="hidden" name="k" value=(k);
+                input type="hidden" name="r" value=(nonce());
+                textarea name="text" rows="2" cols="20" {}
+                br;
+                input type="submit" value="Send";
+                " " a href=(format!("write?p={}", q(&id))) { "Photo or file" }
+            }
+        }
+    };
+    let ctx = Line {
+        peers: &peers,
+        chat: &id,
+        group,
+        now: t,
+        tz: v.settings.tz_minutes,
+        pictures: v.settings.pictures,
+    };
+    let body = html! {
+        p {
+            a href="./" { "Chats" } " | "
+            b { a href=(format!("info?p={}", q(&id))) { (title) } }
+        }
+        @if let Some(text) = &query {
+            p { "Found for " b { (text) } ": " a href=(here) { "back to the chat" } }
+        } @else if v.settings.newest_first { (form) }
+        p {
+            a href=(here) { "Refresh" } " | "
+            a href=(format!("search?p={}", q(&id))) { "Search" }
+        }
+        @if msgs.is_empty() { p { "No messages." } }
+        @for m in &msgs { (ctx.message(m)) }
+        @if let Some(o) = &older { p { a href=(o) { "Older messages" } } }
+        @if query.is_none() && !v.settings.newest_first { (form) }
+        @if let Some(max) = newest.filter(|_| query.is_none()) {
+            form action="read" method="post" {
+                p {
+                    input type="hidden" name="peer" value=(id);
+                    input type="hidden" name="max" value=(max);
+                    input type="hidden" name="k" value=(k);
+                    input type="submit" value="Mark as read";
+                }
+            }
+        }
+    };
+    let r = page(
+        &v.settings,
+        StatusCode::OK,
+        &title,
+        &body,
+        v.settings.refresh_secs,
+    );
+    v.respond(r).await
+}
+
+/// A random value per form, so a form sent twice (Back, then Send again) sends once: the API's
+/// `r` de-duplication.
+fn nonce() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// What a message line needs to know about its chat.
+struct Line<'a> {
+    peers: &'a Peers<'a>,
+    chat: &'a str,
+    group: bool,
+    now: i64,
+    tz: i32,
+    pictures: bool,
+}
+
+impl Line<'_> {
+    fn message(&self, m: &Object) -> Markup {
+        let id = int(m, "id").unwrap_or(0);
+        let from = s(m, "from_id").unwrap_or(self.chat);
+        let sender = if flag(m, "out") {
+            "You".to_owned()
+        } else {
+            self.peers.name(from)
+        };
+        let date = int(m, "date")
+            .map(|d| when(d, self.now, self.tz))
+            .unwrap_or_default();
+        if let Some(act) = obj(m, "act") {
+            return html! {
+                p { i { (action_text(act, &sender, self.peers, from)) } " " small { (date) } }
+            };
+        }
+        let text = s(m, "text").unwrap_or("");
+        html! {
+            p {
+                @if self.group || flag(m, "out") { b { (sender) } " " }
+                small { (date) @if m.contains_key("edit") { ", edited" } }
+                @if let Some(f) = obj(m, "fwd") {
+                    br; small { "Forwarded from " (forward_name(f, self.peers)) }
+                }
+                @if let Some(r) = obj(m, "reply") {
+                    @if let Some(quote) = reply_line(r, self.peers) { br; small { "↳ " (quote) } }
+                }
+                @if !text.is_empty() { br; (text_html(text, arr(m, "entities"))) }
+                @if let Some(media) = obj(m, "media") {
+                    br; (media_html(media, self.chat, id, self.pictures))
+                }
+                @for row in arr(m, "markup") {
+                    @if let Value::Array(buttons) = row {
+                        br;
+                        @for b in buttons.iter().filter_map(Value::as_object) {
+                            @if let Some(url) = s(b, "url") {
+                                "[" a href=(link_href(url)) { (s(b, "text").unwrap_or("")) } "] "
+                            } @else {
+                                "[" (s(b, "text").unwrap_or("")) "] "
+                            }
+                        }
+                    }
+                }
+                " " small { a href=(format!("write?p={}&reply={id}", q(self.chat))) { "Reply" } }
+            }
+        }
+    }
+}
+
+fn forward_name(f: &Object, peers: &Peers<'_>) -> String {
+    if let Some(n) = s(f, "from_name") {
+        return n.to_owned();
+    }
+    s(f, "from_id").map_or_else(|| "someone".to_owned(), |id| peers.name(id))
+}
+
+/// "Anna: Who has a Nokia E52?" for a reply's quoted message.
+fn reply_line(r: &Object, peers: &Peers<'_>) -> Option<String> {
+    // A forum message "replies" to its topic's opening (a service message): no quote then.
+    let m = obj(r, "msg").filter(|m| !m.contains_key("act"))?;
+    let who = if flag(m, "out") {
+        "You".to_owned()
+    } else {
+        s(m, "from_id").map_or_else(String::new, |f| peers.name(f))
+    };
+    let text = s(m, "text")
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .or_else(|| obj(m, "media").map(media_label))
+        .unwrap_or_else(|| "message".to_owned());
+    Some(if who.is_empty() {
+        text
+    } else {
+        format!("{who}: {text}")
+    })
+}
+
+// ---- writing ---------------------------------------------------------------------------------
+
+/// `write?p=PEER[&reply=ID]`: a message with a photo or file, or a reply.
+pub(super) async fn write(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(peer) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let reply = v.params.lenient("reply").filter(|r| *r > 0);
+    // The message answered, in one line (one getMessages, as the app's reply view).
+    let quoted = match reply {
+        Some(r) => v
+            .api(
+                "getMessages",
+                &[("peer", peer.clone()), ("id", r.to_string())],
+            )
+            .await
+            .ok()
+            .and_then(|a| {
+                let peers = Peers::of(&a, 0);
+                let m = arr(&a, "messages").first()?.as_object()?.clone();
+                reply_line(&Object::new().with("msg", m), &peers)
+            }),
+        None => None,
+    };
+    let k = v.csrf();
+    let body = html! {
+        p { a href=(format!("chat?p={}", q(&peer))) { "Back to the chat" } }
+        @if reply.is_some() {
+            p { "Reply to: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) } }
+        }
+        form action="send" method="post" enctype="multipart/form-data" {
+            p {
+                input type="hidden" name="peer" value=(peer);
+                input type="hidden" name="k" value=(k);
+                input type="hidden" name="r" value=(nonce());
+                @if let Some(r) = reply { input type="hidden" name="reply" value=(r); }
+                textarea name="text" rows="3" cols="20" {}
+                br;
+                "Photo or file: " input type="file" name="file";
+                br;
+                input type="checkbox" name="uncompressed" value="1" id="u";
+                label for="u" { " as a file (not a photo)" }
+                br;
+                input type="submit" value="Send";
+            }
+        }
+    };
+    let r = v.page("Write", &body);
+    v.respond(r).await
+}
+
+/// `send` (POST): the API's `sendMessage`, or `sendMedia` when a file came; then the chat.
+pub(super) async fn send(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(device) = v.device() else {
+        return v.redirect("");
+    };
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    // A browser sends an empty file part when no file was chosen: then it is a text message.
+    let file = v.params.file().filter(|f| !f.data.is_empty()).cloned();
+    let has_text = v
+        .params
+        .non_empty("text")
+        .is_some_and(|t| !t.trim().is_empty());
+    if file.is_none() && !has_text {
+        return v.redirect(&back);
+    }
+    let method = if file.is_some() {
+        "sendMedia"
+    } else {
+        "sendMessage"
+    };
+    // Only what the send methods should read from a page's form.
+    let fields = ["peer", "text", "reply", "r", "uncompressed"]
+        .iter()
+        .filter_map(|k| Some(((*k).to_owned(), v.params.non_empty(k)?.to_owned())))
+        .collect();
+    let params = Params::assemble("", fields, file, None);
+    match v.api_with(method, device, &params).await {
+        Ok(_) => v.redirect(&back),
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            v.respond(r).await
+        }
+    }
+}
+
+/// `read` (POST): the API's `readMessages`, then the chat.
+pub(super) async fn read(v: Visit) -> Response<Body> {
+    paired!(v);
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    let max = v.params.lenient("max").unwrap_or(0).to_string();
+    match v.api("readMessages", &[("peer", peer), ("max", max)]).await {
+        Ok(_) => v.redirect(&back),
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            v.respond(r).await
+        }
+    }
+}
+
+/// A changing form without this device's value (an old page, or another site's form).
+fn stale(v: &Visit, back: &str) -> Response<Body> {
+    message_page(
+        &v.settings,
+        StatusCode::FORBIDDEN,
+        "Not sent",
+        "This page was out of date, so nothing was sent. Open the chat again and retry.",
+        back,
+    )
+}
+
+// ---- search, contacts, info ------------------------------------------------------------------
+
+/// `search?q=` (chats and people, one `searchChats`), or `search?p=PEER` (a form that searches
+/// the chat's messages on the chat page).
+pub(super) async fn search(v: Visit) -> Response<Body> {
+    paired!(v);
+    if let Some(peer) = v.params.non_empty("p").map(str::to_owned) {
+        let body = html! {
+            p { a href=(format!("chat?p={}", q(&peer))) { "Back to the chat" } }
+            form action="chat" method="get" {
+                p {
+                    "Search in this chat:" br;
+                    input type="hidden" name="p" value=(peer);
+                    input type="text" name="q" size="14";
+                    " " input type="submit" value="Search";
+                }
+            }
+        };
+        let r = v.page("Search", &body);
+        return v.respond(r).await;
+    }
+    let text = v.params.non_empty("q").map(str::to_owned);
+    let found = match &text {
+        Some(t) => match v.api("searchChats", &[("q", t.clone())]).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                let r = failed(&v, &e, "search");
+                return v.respond(r).await;
+            }
+        },
+        None => None,
+    };
+    let body = html! {
+        (nav())
+        form action="search" method="get" {
+            p {
+                "Chats and people:" br;
+                input type="text" name="q" size="14" value=(text.clone().unwrap_or_default());
+                " " input type="submit" value="Search";
+            }
+        }
+        @if let Some(a) = &found {
+            @let list = arr(a, "res");
+            @if list.is_empty() { p { "Nothing found." } }
+            @for o in list.iter().filter_map(Value::as_object) {
+                (peer_line(o))
+            }
+        }
+    };
+    let r = v.page("Search", &body);
+    v.respond(r).await
+}
+
+/// A user or chat as a line that opens its chat.
+fn peer_line(o: &Object) -> Markup {
+    let id = s(o, "id").unwrap_or("0");
+    html! {
+        p {
+            a href=(format!("chat?p={}", q(id))) { (display_name(o)) }
+            @if let Some(n) = s(o, "name") { " " small { "@" (n) } }
+            @if flag(o, "b") { " " small { "bot" } }
+            @if flag(o, "c") { " " small { "channel" } }
+        }
+    }
+}
+
+/// `contacts`: the contact list (one `getContacts`).
+pub(super) async fn contacts(v: Visit) -> Response<Body> {
+    paired!(v);
+    let answer = match v.api("getContacts", &[]).await {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    let list = arr(&answer, "res");
+    let body = html! {
+        (nav())
+        p { b { "Contacts" } }
+        @if list.is_empty() { p { "No contacts." } }
+        @for o in list.iter().filter_map(Value::as_object) { (peer_line(o)) }
+    };
+    let r = v.page("Contacts", &body);
+    v.respond(r).await
+}
+
+/// `info?p=PEER`: who or what a chat is (`getPeer` and `getPeerInfo`, as the app's info screen).
+pub(super) async fn info(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(peer) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let args = [("id", peer.clone())];
+    let (base, more) = tokio::join!(v.api("getPeer", &args), v.api("getPeerInfo", &args));
+    let base = match base {
+        Ok(b) => b,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    let more = more.unwrap_or_default();
+    let id = s(&base, "id").unwrap_or(&peer).to_owned();
+    let name = display_name(&base);
+    let t = now();
+    let last_seen = obj(&more, "status").and_then(|st| match s(st, "_") {
+        Some("userStatusOnline") => Some("online".to_owned()),
+        Some("userStatusOffline") => int(st, "was_online")
+            .map(|w| format!("last seen {}", when(w, t, v.settings.tz_minutes))),
+        Some("userStatusRecently") => Some("last seen recently".to_owned()),
+        _ => None,
+    });
+    let body = html! {
+        p { a href=(format!("chat?p={}", q(&id))) { "Back to the chat" } }
+        @if v.settings.pictures && flag(&base, "p") {
+            p { img src=(format!("ava.php?c={}&p=r96", q(&id))) alt="" width="96" height="96"; }
+        }
+        p { b { (name) } }
+        @if let Some(u) = s(&more, "username").or(s(&base, "name")) { p { "@" (u) } }
+        @if let Some(ls) = last_seen { p { small { (ls) } } }
+        @if let Some(phone) = s(&more, "phone") { p { "Phone: +" (phone) } }
+        @if let Some(n) = int(&more, "count") { p { (n) " members" } }
+        @if flag(&more, "bot") { p { small { "Bot" } } }
+        @if let Some(about) = s(&more, "about") { p { (text_html(about, &[])) } }
+    };
+    let r = v.page(&name, &body);
+    v.respond(r).await
+}
+
+// ---- settings and links ----------------------------------------------------------------------
+
+/// `settings`: per-browser settings (a cookie), and "stop using this browser".
+pub(super) async fn settings(mut v: Visit) -> Response<Body> {
+    paired!(v);
+    if v.post {
+        if !v.csrf_ok() {
+            let r = stale(&v, "settings");
+            return v.respond(r).await;
+        }
+        let p = &v.params;
+        let mut st = v.settings;
+        if let Some(n) = p.lenient("n").filter(|n| (5..=50).contains(n)) {
+            st.per_page = n as u8;
+        }
+        st.newest_first = p.get("o") == Some("1");
+        st.pictures = p.get("i") == Some("1");
+        if let Some(sz) = p.lenient("s").filter(|s| (0..=2).contains(s)) {
+            st.text_size = sz as u8;
+        }
+        st.dark = p.get("t") == Some("1");
+        if let Some(z) = p.lenient("z").filter(|z| (-720..=840).contains(z)) {
+            st.tz_minutes = z as i32;
+        }
+        if let Some(r) = p.lenient("r").filter(|r| [0, 15, 30, 60, 120].contains(r)) {
+            st.refresh_secs = r as u16;
+        }
+        v.settings = st;
+        v.save_settings();
+        let r = v.redirect("settings");
+        return v.respond(r).await;
+    }
+    let st = v.settings;
+    let k = v.csrf();
+    let zones = (-12..=14i32).flat_map(|h| {
+        let mut z = vec![h * 60];
+        if matches!(h, 3 | 4 | 5 | 6 | 9 | -3) {
+            z.push(h * 60 + h.signum() * 30);
+        }
+        if h == 5 {
+            z.push(345);
+        }
+        z
+    });
+    let body = html! {
+        (nav())
+        p { b { "Settings" } " " small { "(for this browser)" } }
+        form action="settings" method="post" {
+            p {
+                input type="hidden" name="k" value=(k);
+                "Messages per page: "
+                select name="n" {
+                    @for n in [5u8, 10, 20, 30, 50] {
+                        option value=(n) selected[st.per_page == n] { (n) }
+                    }
+                }
+                br;
+                "Newest messages: "
+                select name="o" {
+                    option value="1" selected[st.newest_first] { "at the top" }
+                    option value="0" selected[!st.newest_first] { "at the bottom" }
+                }
+                br;
+                "Pictures: "
+                select name="i" {
+                    option value="1" selected[st.pictures] { "show" }
+                    option value="0" selected[!st.pictures] { "links only (slow connection)" }
+                }
+                br;
+                "Text size: "
+                select name="s" {
+                    option value="0" selected[st.text_size == 0] { "small" }
+                    option value="1" selected[st.text_size == 1] { "normal" }
+                    option value="2" selected[st.text_size == 2] { "large" }
+                }
+                br;
+                "Colours: "
+                select name="t" {
+                    option value="0" selected[!st.dark] { "light" }
+                    option value="1" selected[st.dark] { "dark" }
+                }
+                br;
+                "Time zone: "
+                select name="z" {
+                    @for z in zones {
+                        option value=(z) selected[st.tz_minutes == z] {
+                            "UTC" @if z >= 0 { "+" } @else { "-" }
+                            (format!("{}:{:02}", z.abs() / 60, z.abs() % 60))
+                        }
+                    }
+                }
+                br;
+                "Reload an open chat: "
+                select name="r" {
+                    @for r in [0u16, 15, 30, 60, 120] {
+                        option value=(r) selected[st.refresh_secs == r] {
+                            @if r == 0 { "never" } @else { "every " (r) " s" }
+                        }
+                    }
+                }
+                br;
+                input type="submit" value="Save";
+            }
+        }
+        form action="logout" method="post" {
+            p {
+                input type="hidden" name="k" value=(k);
+                input type="submit" value="Unpair this browser";
+            }
+        }
+    };
+    let r = v.page("Settings", &body);
+    v.respond(r).await
+}
+
+/// `link?u=URL`: a link from a message leads outside Telegram; say where before going.
+pub(super) async fn link(v: Visit) -> Response<Body> {
+    paired!(v);
+    let url = v.params.get("u").unwrap_or("").to_owned();
+    let lower = url.to_ascii_lowercase();
+    let openable = ["http://", "https://", "ftp://"]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    let target = if openable || url.contains("://") || url.is_empty() {
+        url.clone()
+    } else {
+        format!("http://{url}")
+    };
+    let openable = openable || !url.contains("://") && !url.is_empty();
+    let body = html! {
+        p { a href="./" { "Chats" } }
+        p { "This link leads outside Telegram:" }
+        p { b { (url) } }
+        @if openable {
+            p { a href=(target) rel="noreferrer" { "Open it" } }
+        } @else {
+            p { "This kind of link cannot be opened from here." }
+        }
+    };
+    let r = v.page("Link", &body);
+    v.respond(r).await
+}
