@@ -19,6 +19,7 @@ mod pages;
 mod pair;
 pub(crate) mod render;
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use axum::body::Body;
@@ -233,20 +234,17 @@ impl FromRequest<AppState> for Visit {
             cookie: None,
             is_post: post,
         };
-        let params = match read_params(head, body, limits).await {
-            Ok(p) => p,
-            Err(_) => {
-                let mut r = message_page(
-                    &Settings::defaults(),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "Not sent",
-                    "The file did not arrive whole, or is larger than 20 MB.",
-                    "./",
-                );
-                r.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                return Err(r);
-            }
+        let Ok(params) = read_params(head, body, limits).await else {
+            let mut r = message_page(
+                &Settings::defaults(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Not sent",
+                "The file did not arrive whole, or is larger than 20 MB.",
+                "./",
+            );
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Err(r);
         };
         let mut visit = Visit {
             state: state.clone(),
@@ -262,7 +260,7 @@ impl FromRequest<AppState> for Visit {
             paired_now: false,
         };
         if let Some(token) = token {
-            visit.resolve(token)?;
+            visit.resolve(token).map_err(|r| *r)?;
         }
         Ok(visit)
     }
@@ -271,7 +269,7 @@ impl FromRequest<AppState> for Visit {
 impl Visit {
     /// The cookie's value: a ticket waiting for the PC, a device token, or nothing we know (then
     /// the cookie is cleared, and the wrong guess counts like one on `api.php`).
-    fn resolve(&mut self, token: String) -> Result<(), Response<Body>> {
+    fn resolve(&mut self, token: String) -> Result<(), Box<Response<Body>>> {
         let p = self.state.pairing().pairing.clone();
         if let Some(outcome) = p.poll(self.ip, &token) {
             self.who = match outcome {
@@ -303,13 +301,13 @@ impl Visit {
                 self.who = Who::Nobody;
             }
             Auth::Throttled(t) => {
-                return Err(message_page(
+                return Err(Box::new(message_page(
                     &self.settings,
                     StatusCode::TOO_MANY_REQUESTS,
                     "Wait a moment",
                     &t.message(),
                     "./",
-                ));
+                )));
             }
         }
         Ok(())
@@ -440,7 +438,10 @@ impl Visit {
 
 fn csrf_for(token: &str) -> String {
     let digest = Sha256::digest(format!("mpgram web form\n{token}").as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    digest[..8].iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// The browser's device info: named after the browser (the window and `mpgram devices` list it).
@@ -458,7 +459,7 @@ fn browser_info(h: &HeaderMap) -> DeviceInfo {
 pub(crate) fn browser_name(ua: &str) -> String {
     let has = |s: &str| ua.contains(s);
     let phone = ua
-        .split(|c: char| c == ' ' || c == ';' || c == '(' || c == ')')
+        .split([' ', ';', '(', ')'])
         .find(|w| w.starts_with("Nokia") && w.len() > 5)
         .map(|w| w.split('/').next().unwrap_or(w));
     let name = if let Some(model) = phone {

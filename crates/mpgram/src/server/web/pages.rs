@@ -271,7 +271,8 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
     let older = oldest.filter(|_| full).map(|o| {
         let mut l = format!("{here}&o={o}");
         if let Some(text) = &query {
-            l.push_str(&format!("&q={}", q(text)));
+            l.push_str("&q=");
+            l.push_str(&q(text));
         }
         l
     });

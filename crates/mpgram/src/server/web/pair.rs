@@ -99,17 +99,14 @@ pub(super) async fn login(mut v: Visit) -> Response<Body> {
                 let r = v.redirect(&to);
                 return v.respond(r).await;
             }
-            match p.poll(v.ip, ticket.as_str()) {
-                Some(PollOutcome::Paired { token, .. }) => {
-                    v.set_token(token.as_str());
-                    v.paired_now = true;
-                    let r = v.redirect(&to);
-                    v.respond(r).await
-                }
-                _ => {
-                    let r = pair_form(&v, Some(EXPIRED), StatusCode::OK);
-                    v.respond(r).await
-                }
+            if let Some(PollOutcome::Paired { token, .. }) = p.poll(v.ip, ticket.as_str()) {
+                v.set_token(token.as_str());
+                v.paired_now = true;
+                let r = v.redirect(&to);
+                v.respond(r).await
+            } else {
+                let r = pair_form(&v, Some(EXPIRED), StatusCode::OK);
+                v.respond(r).await
             }
         }
         SubmitOutcome::WrongCode { .. } => {

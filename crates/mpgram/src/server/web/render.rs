@@ -398,11 +398,10 @@ pub(super) fn media_html(m: &Object, peer: &str, id: i64, pictures: bool) -> Mar
             }
         }
         "document" => document_html(m, &at, pictures),
-        "webpage" => match s(m, "url") {
-            Some(url) => html! {
+        "webpage" => html! {
+            @if let Some(url) = s(m, "url") {
                 small { a href=(link_href(url)) { (s(m, "title").or(s(m, "name")).unwrap_or(url)) } }
-            },
-            None => html! {},
+            }
         },
         "geo" => {
             let (lat, long) = (s(m, "lat").unwrap_or("?"), s(m, "long").unwrap_or("?"));

@@ -1,0 +1,440 @@
+//! The browser client end to end over a real socket: a cookie-keeping HTTP client plays the
+//! browser against the server as `mpgram demo` wires it (production pairing, fakegram's demo
+//! world behind real grammers). What a person sees is read from the HTML; what reached
+//! Telegram from fakegram's call log.
+
+// A failed unwrap is a failed test here, with the panic message pointing at the line.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use fakegram::Peer;
+use mpgram::server::ServerConfig;
+use mpgram_tests::{serve_demo, DemoServer};
+
+const ECHO_BOT: &str = "100000100";
+const ALEX: i64 = 100_000_003;
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0";
+
+/// A browser: follows redirects, keeps cookies (as the server scopes them), says who it is.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    /// The path the browser ended on (after redirects).
+    url: String,
+    body: String,
+    set_cookies: Vec<String>,
+}
+
+impl Browser {
+    fn new(base: &str) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(FIREFOX)
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let url = format!("{}{path}", self.base);
+        self.go(self.http.get(&url), url).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let url = format!("{}{path}", self.base);
+        self.go(self.http.post(&url).form(form), url).await
+    }
+
+    async fn go(&mut self, mut req: reqwest::RequestBuilder, mut url: String) -> Page {
+        let mut set_cookies = Vec::new();
+        for _ in 0..5 {
+            if !self.cookies.is_empty() {
+                let jar: Vec<String> = self
+                    .cookies
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                req = req.header("Cookie", jar.join("; "));
+            }
+            let r = req.send().await.unwrap();
+            for c in r.headers().get_all("set-cookie") {
+                let c = c.to_str().unwrap().to_owned();
+                let (pair, attrs) = c.split_once(';').unwrap_or((&c, ""));
+                let (k, v) = pair.split_once('=').unwrap();
+                if v.is_empty() || attrs.contains("1970") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+                set_cookies.push(c);
+            }
+            let status = r.status().as_u16();
+            if status == 302 || status == 303 {
+                url = r.headers()["location"].to_str().unwrap().to_owned();
+                req = self.http.get(&url);
+                continue;
+            }
+            let body = r.text().await.unwrap();
+            return Page {
+                status,
+                url,
+                body,
+                set_cookies,
+            };
+        }
+        panic!("too many redirects at {url}");
+    }
+
+    /// The current CSRF value of a form on `path`.
+    async fn form_value(&mut self, path: &str) -> String {
+        let page = self.get(path).await;
+        let at = page
+            .body
+            .find("name=\"k\" value=\"")
+            .expect("a form with k");
+        page.body[at + 16..at + 32].to_owned()
+    }
+}
+
+/// The demo world's server with pairing open on the PC, as when the window shows the code.
+async fn start() -> (DemoServer, String) {
+    let d = serve_demo(ServerConfig::default(), 0).await;
+    d.pairing.open();
+    let code = d.pairing.status().user_code.expect("pairing is open");
+    (d, code)
+}
+
+async fn paired(d: &DemoServer, code: &str) -> Browser {
+    let mut b = Browser::new(&d.base);
+    let page = b.post("login", &[("code", code)]).await;
+    assert!(page.body.contains("Echo Bot"), "{}", page.body);
+    b
+}
+
+/// Telegram calls made since the last `clear_calls`, without the update loop's own.
+fn page_calls(d: &DemoServer) -> Vec<String> {
+    d.dc.calls()
+        .into_iter()
+        .map(|c| c.method)
+        .filter(|m| !m.starts_with("updates.") && m != "ping" && !m.starts_with("ping"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_browser_pairs_with_the_code_shown_on_the_pc_after_a_wrong_one() {
+    let (d, code) = start().await;
+    let mut b = Browser::new(&d.base);
+    let first = b.get("").await;
+    assert_eq!(first.status, 200);
+    assert!(first
+        .body
+        .contains("Type the code shown in MPGram Home on your PC"));
+    assert!(!first.body.contains("Echo Bot"), "no chats before pairing");
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = b.post("login", &[("code", wrong)]).await;
+    assert!(
+        refused.body.contains("That code is not right"),
+        "{}",
+        refused.body
+    );
+    assert!(d.pairing.devices().is_empty());
+
+    let code = d.pairing.status().user_code.unwrap();
+    let chats = b.post("login", &[("code", &code)]).await;
+    assert!(chats.body.contains("Alex Kim") && chats.body.contains("Echo Bot"));
+    let cookie = chats
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("mpw="))
+        .expect("the token cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Path=/;"),
+        "{cookie}"
+    );
+    let devices = d.pairing.devices();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(
+        devices[0].name, "Firefox browser",
+        "named after its browser"
+    );
+    // The cookie keeps it paired: the next visit goes straight to the chats.
+    assert!(b.get("").await.body.contains("Echo Bot"));
+}
+
+#[tokio::test]
+async fn with_ask_before_pairing_the_browser_shows_the_number_until_the_pc_allows() {
+    let (d, code) = start().await;
+    d.pairing.set_ask_before_pairing(true);
+    let mut b = Browser::new(&d.base);
+    let waiting = b.post("login", &[("code", &code)]).await;
+    let pending = d.pairing.pending();
+    assert_eq!(pending.len(), 1, "the PC is asked");
+    let number = format!("{:02}", pending[0].number);
+    assert!(waiting.body.contains("Allow on the PC"), "{}", waiting.body);
+    assert!(waiting.body.contains(&format!("<b>{number}</b>")));
+    assert!(
+        waiting.body.contains("http-equiv=\"refresh\""),
+        "the waiting page looks again by itself"
+    );
+    // Still waiting: no chats.
+    assert!(!b.get("").await.body.contains("Echo Bot"));
+    d.pairing.allow(pending[0].id).unwrap();
+    let chats = b.get("").await;
+    assert!(chats.body.contains("Echo Bot"), "{}", chats.body);
+    assert_eq!(d.pairing.devices().len(), 1);
+
+    // Refused on the PC: the browser says so in words.
+    let code = d.pairing.status().user_code.unwrap();
+    let mut other = Browser::new(&d.base);
+    other.post("login", &[("code", &code)]).await;
+    let id = d.pairing.pending()[0].id;
+    d.pairing.deny(id).unwrap();
+    let refused = other.get("").await;
+    assert!(refused.body.contains("Pairing was refused on the PC."));
+}
+
+#[tokio::test]
+async fn the_import_code_pairs_a_browser_too() {
+    let (d, _) = start().await;
+    let code = d.pairing.create_import_code().code;
+    let mut b = Browser::new(&d.base);
+    let page = b.get(&format!("login?code={code}&to=contacts")).await;
+    assert!(page.url.ends_with("/contacts"), "{}", page.url);
+    assert!(page.body.contains("Contacts") && page.body.contains("Alex Kim"));
+}
+
+#[tokio::test]
+async fn revoke_on_the_pc_ends_the_browser_at_its_next_page() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let id = d.pairing.devices()[0].id;
+    d.pairing.revoke(id).unwrap();
+    let page = b.get(&format!("chat?p={ECHO_BOT}")).await;
+    assert!(page
+        .body
+        .contains("Type the code shown in MPGram Home on your PC"));
+    assert!(
+        !b.cookies.contains_key("mpw"),
+        "the stale token cookie is cleared"
+    );
+}
+
+#[tokio::test]
+async fn a_message_sent_from_the_browser_reaches_the_bot_and_its_answer_shows_after_a_refresh() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let k = b.form_value(&format!("chat?p={ECHO_BOT}")).await;
+    let after = b
+        .post(
+            "send",
+            &[
+                ("peer", ECHO_BOT),
+                ("k", &k),
+                ("r", "0123456789abcdef"),
+                ("text", "Hello from a browser"),
+            ],
+        )
+        .await;
+    assert!(after.url.contains(&format!("chat?p={ECHO_BOT}")));
+    assert!(after.body.contains("Hello from a browser"));
+    let mut answered = false;
+    for _ in 0..50 {
+        if b.get(&format!("chat?p={ECHO_BOT}"))
+            .await
+            .body
+            .contains("You said: Hello from a browser")
+        {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(answered, "the echo bot's answer shows after a refresh");
+    // The same form sent again (Back, then Send) is not a second message.
+    b.post(
+        "send",
+        &[
+            ("peer", ECHO_BOT),
+            ("k", &k),
+            ("r", "0123456789abcdef"),
+            ("text", "Hello from a browser"),
+        ],
+    )
+    .await;
+    assert_eq!(d.dc.count("messages.sendMessage"), 1);
+}
+
+#[tokio::test]
+async fn a_form_without_this_devices_value_changes_nothing() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let page = b
+        .post(
+            "send",
+            &[
+                ("peer", ECHO_BOT),
+                ("k", "0000000000000000"),
+                ("text", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 403);
+    assert!(page.body.contains("nothing was sent"));
+    assert_eq!(d.dc.count("messages.sendMessage"), 0);
+    // Nor does a GET (links and images cannot send).
+    let page = b.get(&format!("send?peer={ECHO_BOT}&text=forged")).await;
+    assert_eq!(page.status, 403);
+    assert_eq!(d.dc.count("messages.sendMessage"), 0);
+}
+
+#[tokio::test]
+async fn markup_in_a_message_shows_as_text() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(1)>";
+    d.dc.push_incoming(Peer::User(ALEX), ALEX, evil);
+    let page = b.get(&format!("chat?p={ALEX}")).await;
+    assert!(page
+        .body
+        .contains("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!page.body.contains("<script") && !page.body.contains("<img src=x"));
+    // The chat list's preview too.
+    let list = b.get("").await;
+    assert!(!list.body.contains("<script") && list.body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn pages_are_small_and_cost_the_calls_of_the_api_method_that_serves_them() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    for i in 0..25 {
+        d.dc.push_incoming(
+            Peer::User(ALEX),
+            ALEX,
+            &format!("Message number {i} about the meetup on Friday, bring the old phones"),
+        );
+    }
+    d.dc.clear_calls();
+    let chat = b.get(&format!("chat?p={ALEX}")).await;
+    assert_eq!(chat.body.matches("Message number").count(), 20);
+    assert!(
+        chat.body.len() <= 12 * 1024,
+        "chat page {} bytes",
+        chat.body.len()
+    );
+    assert_eq!(page_calls(&d), ["messages.getHistory"], "one getHistory");
+
+    d.dc.clear_calls();
+    let list = b.get("").await;
+    assert_eq!(list.body.matches("<a href=\"chat?p=").count(), 20);
+    assert!(
+        list.body.len() <= 10 * 1024,
+        "chat list {} bytes",
+        list.body.len()
+    );
+    assert_eq!(page_calls(&d), ["messages.getDialogs"]);
+}
+
+#[tokio::test]
+async fn pictures_come_from_file_php_with_the_browsers_cookie_and_are_cached() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    // The demo world's photos: find a chat page with an image.
+    let list = b.get("").await;
+    let mut img = None;
+    for id in list
+        .body
+        .split("chat?p=")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_owned())
+    {
+        let page = b.get(&format!("chat?p={id}")).await;
+        if let Some(at) = page.body.find("<img src=\"file.php?") {
+            let src = &page.body[at + 10..];
+            img = Some(src[..src.find('"').unwrap()].replace("&amp;", "&"));
+            break;
+        }
+    }
+    let src = img.expect("a photo somewhere in the demo world");
+    let jar: Vec<String> = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let r = b
+        .http
+        .get(format!("{}{src}", d.base))
+        .header("Cookie", jar.join("; "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.headers().contains_key("cache-control"));
+    let bytes = r.bytes().await.unwrap();
+    let pic = image::load_from_memory(&bytes).unwrap();
+    assert!(
+        pic.width() <= 120 && pic.height() <= 120,
+        "a small thumbnail"
+    );
+    // Without the cookie: nothing.
+    let r = b.http.get(format!("{}{src}", d.base)).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn settings_are_kept_per_browser() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let k = b.form_value("settings").await;
+    b.post(
+        "settings",
+        &[
+            ("k", &k),
+            ("n", "5"),
+            ("o", "0"),
+            ("i", "0"),
+            ("s", "2"),
+            ("t", "1"),
+            ("z", "180"),
+            ("r", "30"),
+        ],
+    )
+    .await;
+    let list = b.get("").await;
+    assert_eq!(
+        list.body.matches("<a href=\"chat?p=").count(),
+        5,
+        "5 per page"
+    );
+    assert!(list.body.contains("font-size:large") && list.body.contains("background:#111"));
+    let chat = b.get(&format!("chat?p={ECHO_BOT}")).await;
+    assert!(chat.body.contains("content=\"30\""), "the chosen reload");
+    // Newest at the bottom: the oldest message comes first in the page.
+    let hi = chat.body.find("Hi! Send me anything").unwrap();
+    let form = chat.body.find("action=\"send\"").unwrap();
+    assert!(hi < form, "the form is under the newest message");
+    // Another browser keeps its own.
+    let code = d.pairing.status().user_code.unwrap();
+    let mut other = paired(&d, &code).await;
+    let list = other.get("").await;
+    assert_eq!(list.body.matches("<a href=\"chat?p=").count(), 20);
+}
+
+#[tokio::test]
+async fn below_a_path_prefix_the_cookie_is_scoped_to_it() {
+    let (d, code) = start().await;
+    let mut b = Browser::new(&format!("{}mp/", d.base));
+    let page = b.post("login", &[("code", &code)]).await;
+    assert!(page.url.ends_with("/mp/"), "{}", page.url);
+    assert!(page.body.contains("Echo Bot"));
+    assert!(page.set_cookies.iter().any(|c| c.contains("Path=/mp/;")));
+}
