@@ -379,12 +379,24 @@ async fn pictures_come_from_file_php_with_the_browsers_cookie_and_are_cached() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/jpeg");
     assert!(r.headers().contains_key("cache-control"));
+    let tag = r.headers()["etag"].clone();
     let bytes = r.bytes().await.unwrap();
     let pic = image::load_from_memory(&bytes).unwrap();
     assert!(
         pic.width() <= 120 && pic.height() <= 120,
         "a small thumbnail"
     );
+    // Asked again with its tag: 304, no bytes over the link.
+    let again = b
+        .http
+        .get(format!("{}{src}", d.base))
+        .header("Cookie", jar.join("; "))
+        .header("If-None-Match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
     // Without the cookie: nothing.
     let r = b.http.get(format!("{}{src}", d.base)).send().await.unwrap();
     assert_eq!(r.status(), 401);
@@ -437,4 +449,16 @@ async fn below_a_path_prefix_the_cookie_is_scoped_to_it() {
     assert!(page.url.ends_with("/mp/"), "{}", page.url);
     assert!(page.body.contains("Echo Bot"));
     assert!(page.set_cookies.iter().any(|c| c.contains("Path=/mp/;")));
+}
+
+#[tokio::test]
+async fn the_qr_codes_page_pairs_a_browser_in_one_tap() {
+    let (d, code) = start().await;
+    let mut b = Browser::new(&d.base);
+    let landing = b.get(&format!("pair?c={code}")).await;
+    let link = format!("<a href=\"login?code={code}\">Use Telegram in this browser</a>");
+    assert!(landing.body.contains(&link), "{}", landing.body);
+    let chats = b.get(&format!("login?code={code}")).await;
+    assert!(chats.body.contains("Echo Bot"));
+    assert_eq!(d.pairing.devices().len(), 1);
 }

@@ -116,6 +116,10 @@ mod pairing {
             assert!(page.contains(label), "missing the client's label {label:?}");
         }
         assert!(page.contains("XHTML Mobile 1.0"));
+        // No app: one tap pairs this browser with the code the link carried.
+        assert!(page.contains(&format!(
+            "<a href=\"login?code={code}\">Use Telegram in this browser</a>"
+        )));
         // Old browsers: no script, no style sheets, no style attributes.
         for banned in ["<script", "<style", "style=", "class="] {
             assert!(!page.contains(banned), "{banned}");

@@ -70,6 +70,15 @@ pub fn landing_page(instance_url: &str, code: PageCode<'_>) -> String {
         }
     }
     body.push_str("<p>Hold a key to type a digit. Your chats open by themselves.</p>\n");
+    // The browser client (served beside the API): one tap when the code in the link is right.
+    let browser = match code {
+        PageCode::Verified(code) => format!("login?code={}", escape(code)),
+        PageCode::Unverified | PageCode::Closed => "./".to_owned(),
+    };
+    let _ = write!(
+        body,
+        "<p>No MPGram app on this phone? <a href=\"{browser}\">Use Telegram in this browser</a></p>\n"
+    );
     format!(
         "<!DOCTYPE html PUBLIC \"-//WAPFORUM//DTD XHTML Mobile 1.0//EN\" \
          \"http://www.wapforum.org/DTD/xhtml-mobile10.dtd\">\n\

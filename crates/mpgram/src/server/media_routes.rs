@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
+use base64::Engine as _;
 use grammers_client::media::Downloadable;
 use grammers_tl_types as tl;
 use sha2::{Digest as _, Sha256};
@@ -191,10 +192,31 @@ pub(super) async fn handle(state: AppState, ep: Endpoint, req: Request) -> Respo
         }
     };
     let mut resp = result.unwrap_or_else(MediaFail::into_response);
+    if not_modified(&r.headers, &resp) {
+        // The browser has these bytes already: nothing more crosses the phone's link.
+        *resp.status_mut() = StatusCode::NOT_MODIFIED;
+        resp.headers_mut().remove(header::CONTENT_LENGTH);
+        resp.headers_mut().remove(header::CONTENT_TYPE);
+        *resp.body_mut() = Body::empty();
+    }
     if r.head {
         *resp.body_mut() = Body::empty();
     }
     resp
+}
+
+/// A 200 whose `ETag` the request's `If-None-Match` names.
+fn not_modified(req: &HeaderMap, resp: &Response<Body>) -> bool {
+    let (Some(tag), Some(asked)) = (
+        resp.headers().get(header::ETAG),
+        req.get(header::IF_NONE_MATCH),
+    ) else {
+        return false;
+    };
+    resp.status() == StatusCode::OK
+        && asked
+            .to_str()
+            .is_ok_and(|a| a.split(',').any(|t| t.trim().as_bytes() == tag.as_bytes()))
 }
 
 /// media.md §0.2: `user` in the query (no other header needed: native players), else the
@@ -758,6 +780,14 @@ fn set(resp: &mut Response<Body>, name: header::HeaderName, value: &str) {
 
 fn bytes_response(bytes: Vec<u8>, mime: &str, cache: Option<&str>) -> Response<Body> {
     let len = bytes.len();
+    // The bytes' own digest: the same picture asked again is a 304 (browsers revalidate).
+    let tag = cache.map(|_| {
+        let d = Sha256::digest(&bytes);
+        format!(
+            "\"{}\"",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&d[..12])
+        )
+    });
     let mut resp = Response::new(Body::from(bytes));
     if !mime.is_empty() {
         set(&mut resp, header::CONTENT_TYPE, mime);
@@ -765,6 +795,9 @@ fn bytes_response(bytes: Vec<u8>, mime: &str, cache: Option<&str>) -> Response<B
     set(&mut resp, header::CONTENT_LENGTH, &len.to_string());
     if let Some(c) = cache {
         set(&mut resp, header::CACHE_CONTROL, c);
+    }
+    if let Some(t) = tag {
+        set(&mut resp, header::ETAG, &t);
     }
     resp
 }
