@@ -220,6 +220,7 @@ function renderPairing() {
     ? "Pairing is paused for a while after too many wrong codes."
     : "Pairing is closed.";
   $("pair-url").textContent = p.url || "";
+  $("browser-url").textContent = p.url || "";
   $("user-code").textContent = groupCode(p.user_code);
   setSvg($("pair-qr"), p.qr_svg, "Pairing QR code");
   $("pair-note").textContent = ui.settings && ui.settings.ask_before_pairing

@@ -409,6 +409,12 @@ async fn demo_path_pairs_a_phone_from_the_window_then_revokes_it() {
     let code = w.user_code("").await;
     let url = w.text("#pair-url").await;
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    // The browser way is told on the same card, with the same address.
+    assert!(w
+        .text("#browser-way")
+        .await
+        .starts_with("No MPGram app on the phone? Open the address"));
+    assert_eq!(w.text("#browser-url").await, url);
     w.shown("#pair-qr img").await;
     assert!(w.text("#status-title").await.contains("Serving"));
     w.screenshot("home").await;

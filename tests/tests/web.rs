@@ -462,3 +462,37 @@ async fn the_qr_codes_page_pairs_a_browser_in_one_tap() {
     assert!(chats.body.contains("Echo Bot"));
     assert_eq!(d.pairing.devices().len(), 1);
 }
+
+#[tokio::test]
+async fn pages_are_gzipped_for_browsers_that_take_it() {
+    use std::io::Read as _;
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let plain = b.get("").await.body;
+    let jar: Vec<String> = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let r = b
+        .http
+        .get(&d.base)
+        .header("Cookie", jar.join("; "))
+        .header("Accept-Encoding", "gzip, deflate")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let packed = r.bytes().await.unwrap();
+    assert!(
+        packed.len() * 2 < plain.len(),
+        "{} of {}",
+        packed.len(),
+        plain.len()
+    );
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    // The same page (the dates may tick, so compare its chats).
+    assert_eq!(
+        html.matches("<a href=\"chat?p=").count(),
+        plain.matches("<a href=\"chat?p=").count()
+    );
+}

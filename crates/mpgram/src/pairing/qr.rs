@@ -75,9 +75,9 @@ pub fn landing_page(instance_url: &str, code: PageCode<'_>) -> String {
         PageCode::Verified(code) => format!("login?code={}", escape(code)),
         PageCode::Unverified | PageCode::Closed => "./".to_owned(),
     };
-    let _ = write!(
+    let _ = writeln!(
         body,
-        "<p>No MPGram app on this phone? <a href=\"{browser}\">Use Telegram in this browser</a></p>\n"
+        "<p>No MPGram app on this phone? <a href=\"{browser}\">Use Telegram in this browser</a></p>"
     );
     format!(
         "<!DOCTYPE html PUBLIC \"-//WAPFORUM//DTD XHTML Mobile 1.0//EN\" \

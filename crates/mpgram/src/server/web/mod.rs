@@ -97,6 +97,8 @@ pub(crate) struct Settings {
     pub tz_minutes: i32,
     /// Reload the open chat every so many seconds (0: off; a `<meta refresh>`).
     pub refresh_secs: u16,
+    /// The browser takes gzip (from this request's `Accept-Encoding`, not from the cookie).
+    pub gzip: bool,
 }
 
 impl Settings {
@@ -109,6 +111,7 @@ impl Settings {
             dark: false,
             tz_minutes: local_offset_minutes(),
             refresh_secs: 0,
+            gzip: false,
         }
     }
 
@@ -208,11 +211,12 @@ impl FromRequest<AppState> for Visit {
         let base = format!("http://{host}{dir}");
         let cookies = header_str(h, header::COOKIE.as_str());
         let token = cookies.and_then(token_cookie);
-        let settings = Settings::from_cookie(
+        let mut settings = Settings::from_cookie(
             cookies
                 .and_then(|c| cookie_value(c, SETTINGS_COOKIE))
                 .as_deref(),
         );
+        settings.gzip = accepts_gzip(header_str(h, header::ACCEPT_ENCODING.as_str()));
         let info = browser_info(h);
         let p = &state.pairing().pairing;
         let known = token.as_deref().is_some_and(|t| p.is_device(t));
@@ -538,9 +542,21 @@ pub(crate) fn page(
             body { (body) }
         }
     };
-    let mut r = Response::new(Body::from(doc.into_string()));
+    let html = doc.into_string();
+    // Pages shrink to a third with gzip: on a 2G link that is most of the wait.
+    let gzipped = (settings.gzip && html.len() >= GZIP_FROM).then(|| gzip(html.as_bytes()));
+    let mut r = match gzipped {
+        Some(Ok(bytes)) => {
+            let mut r = Response::new(Body::from(bytes));
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        }
+        _ => Response::new(Body::from(html)),
+    };
     *r.status_mut() = status;
     let h = r.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -556,6 +572,32 @@ pub(crate) fn page(
         ),
     );
     r
+}
+
+/// Smaller pages are sent as they are (gzip's header would eat the gain).
+const GZIP_FROM: usize = 512;
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
+/// `Accept-Encoding` names gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(accept: Option<&str>) -> bool {
+    accept.is_some_and(|a| {
+        a.split(',').any(|part| {
+            let mut it = part.split(';');
+            let name = it.next().unwrap_or("").trim();
+            let refused = it.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
 }
 
 /// A short page that says one thing, with a link onwards.
@@ -604,11 +646,21 @@ mod tests {
             dark: true,
             tz_minutes: -300,
             refresh_secs: 30,
+            gzip: false,
         };
         assert_eq!(Settings::from_cookie(Some(&s.to_cookie())), s);
         let odd = Settings::from_cookie(Some("999.7.x"));
         assert_eq!(odd.per_page, 20);
         assert!(odd.newest_first && odd.pictures);
+    }
+
+    #[test]
+    fn gzip_only_when_the_browser_takes_it() {
+        assert!(accepts_gzip(Some("gzip, deflate")));
+        assert!(accepts_gzip(Some("deflate, GZIP;q=0.5")));
+        assert!(!accepts_gzip(Some("gzip;q=0, deflate")));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(None));
     }
 
     #[test]
