@@ -496,3 +496,53 @@ async fn pages_are_gzipped_for_browsers_that_take_it() {
         plain.matches("<a href=\"chat?p=").count()
     );
 }
+
+#[tokio::test]
+async fn where_scripts_run_a_new_message_arrives_without_reloading_the_chat() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let page = b.get(&format!("chat?p={ALEX}")).await;
+    assert!(page
+        .body
+        .contains("<script type=\"text/javascript\" src=\"r.js\"></script>"));
+    assert!(
+        page.body.contains("href=\"chat?p=100000003\">Refresh</a>"),
+        "the Refresh link stays"
+    );
+    let at = page.body.find("id=\"live\"").expect("the live mark");
+    let title = &page.body[at..];
+    let title = &title[title.find("title=\"").unwrap() + 7..];
+    let query = title[..title.find('"').unwrap()].replace("&amp;", "&");
+    let script = b.get("r.js").await;
+    assert!(script.body.contains("XMLHttpRequest") && script.body.contains("poll?"));
+
+    // A message from someone else's chat does not wake it; one in this chat does.
+    d.dc.clear_calls();
+    let jar: Vec<String> = b.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let asked = b
+        .http
+        .get(format!("{}poll?{query}", d.base))
+        .header("Cookie", jar.join("; "))
+        .send();
+    let poll = tokio::spawn(asked);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.dc.push_incoming(Peer::User(100_000_002), 100_000_002, "Mum's news");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    d.dc.push_incoming(Peer::User(ALEX), ALEX, "Live from Alex");
+    let r = poll.await.unwrap().unwrap();
+    assert_eq!(r.status(), 200);
+    let next = r.headers()["x-mpgram-next"].to_str().unwrap().to_owned();
+    let fragment = r.text().await.unwrap();
+    assert!(fragment.contains("Live from Alex"), "{fragment}");
+    assert!(!fragment.contains("Mum's news") && !fragment.contains("<html"));
+    assert_ne!(next, query, "the next poll starts after what came");
+    assert_eq!(page_calls(&d), ["messages.getHistory"]);
+    // Without a pairing, nothing.
+    let r = b
+        .http
+        .get(format!("{}poll?{query}", d.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}

@@ -24,6 +24,8 @@ mod stickers;
 mod updates;
 pub(crate) mod updates_queue;
 
+pub(crate) use updates::wait_for_message;
+
 use std::net::IpAddr;
 use std::sync::RwLock;
 use std::time::Duration;

@@ -670,3 +670,40 @@ pub fn cancel_updates(call: &Call<'_>) -> Result<Object, ApiError> {
         res(done)
     })
 }
+
+/// Waits, at most `wait`, for a new message in `peer` queued after update `after` (the browser
+/// client's live chat, on the same queue as `updates`). Returns the queue's last update id, and
+/// whether such a message came.
+pub(crate) async fn wait_for_message(
+    state: &super::MethodState,
+    self_id: i64,
+    peer: i64,
+    after: u32,
+    wait: Duration,
+) -> (u32, bool) {
+    let hub = &state.updates;
+    let mut newest = hub.watch();
+    let deadline = tokio::time::Instant::now() + wait;
+    // An id from before a restart (or a wrap) is past the end: start from now.
+    let mut seen = if after > hub.last_id() {
+        hub.last_id()
+    } else {
+        after
+    };
+    loop {
+        let fresh = hub.after(seen, usize::MAX);
+        if let Some(last) = fresh.last() {
+            seen = last.id;
+        }
+        let hit = fresh
+            .iter()
+            .any(|e| matches!(update_peer(&e.update, self_id), Some((p, Some(_))) if p == peer));
+        if hit || hub.closing() {
+            return (seen, hit);
+        }
+        match tokio::time::timeout_at(deadline, newest.changed()).await {
+            Ok(Ok(())) => {}
+            _ => return (seen, false),
+        }
+    }
+}

@@ -43,7 +43,7 @@ use crate::pairing::{same_secret, Auth, DeviceId, DeviceInfo, PollOutcome};
 /// The page names below the instance URL (the router strips any path prefix before them).
 pub(crate) const PAGES: &[&str] = &[
     "login", "chat", "write", "send", "read", "search", "contacts", "info", "folders", "settings",
-    "link", "logout",
+    "link", "logout", "poll", "r.js",
 ];
 
 /// The cookie that holds the browser's device token (or, while the PC is asked, its ticket).
@@ -74,6 +74,8 @@ pub(crate) fn routes(table: Router<AppState>) -> Router<AppState> {
         .route("/folders", any(pages::folders))
         .route("/settings", any(pages::settings))
         .route("/link", any(pages::link))
+        .route("/poll", any(pages::poll))
+        .route("/r.js", any(pages::script))
 }
 
 /// The directory part of the path the browser asked for (`/mp/` of `/mp/chat`), set by the
@@ -568,7 +570,7 @@ pub(crate) fn page(
     h.insert(
         "Content-Security-Policy",
         HeaderValue::from_static(
-            "default-src 'self'; style-src 'unsafe-inline'; script-src 'none'; frame-ancestors 'none'",
+            "default-src 'self'; style-src 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
         ),
     );
     r

@@ -276,6 +276,9 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         }
         l
     });
+    // The newest page of a chat (not a search, not an older page) can go live.
+    let live = (query.is_none() && v.params.lenient("o").is_none_or(|o| o <= 0))
+        .then(|| live_query(&v, &id, newest.unwrap_or(0)));
     let k = v.csrf();
     let form = html! {
         form action="send" method="post" {
@@ -311,7 +314,9 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
             a href=(format!("search?p={}", q(&id))) { "Search" }
         }
         @if msgs.is_empty() { p { "No messages." } }
+        @if let (Some(l), true) = (&live, v.settings.newest_first) { div id="live" class="top" title=(l) {} }
         @for m in &msgs { (ctx.message(m)) }
+        @if let (Some(l), false) = (&live, v.settings.newest_first) { div id="live" title=(l) {} }
         @if let Some(o) = &older { p { a href=(o) { "Older messages" } } }
         @if query.is_none() && !v.settings.newest_first { (form) }
         @if let Some(max) = newest.filter(|_| query.is_none()) {
@@ -324,6 +329,8 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
                 }
             }
         }
+        // Where scripts run, new messages appear by themselves (the Refresh link stays).
+        @if live.is_some() { script type="text/javascript" src="r.js" {} }
     };
     let r = page(
         &v.settings,
@@ -823,4 +830,122 @@ pub(super) async fn link(v: Visit) -> Response<Body> {
     };
     let r = v.page("Link", &body);
     v.respond(r).await
+}
+
+// ---- the open chat, live -----------------------------------------------------------------------
+
+/// How long one `poll` waits for a new message before it answers "nothing yet".
+const POLL_WAIT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// What the page's script asks `poll` with: the chat, the update queue's position, the newest
+/// message shown.
+fn live_query(v: &Visit, peer: &str, newest: i64) -> String {
+    let last = v.state.instance().state.updates.last_id();
+    format!("p={}&u={last}&m={newest}", q(peer))
+}
+
+/// `poll?p=PEER&u=UPDATE&m=MSG` (the script of a chat page): waits on the update queue for a
+/// new message in the chat, then answers the new messages as HTML to insert (one getHistory
+/// above `m`), or 204 when none came in time. `X-Mpgram-Next` is the next poll's query.
+pub(super) async fn poll(v: Visit) -> Response<Body> {
+    let status = |code| {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = code;
+        r
+    };
+    if v.device().is_none() {
+        return v.respond(status(StatusCode::UNAUTHORIZED)).await;
+    }
+    let (Some(peer), Some(after)) = (
+        v.params.non_empty("p").and_then(|p| p.parse::<i64>().ok()),
+        v.params.lenient("u"),
+    ) else {
+        return status(StatusCode::BAD_REQUEST);
+    };
+    let newest = v.params.lenient("m").unwrap_or(0).max(0);
+    let inst = v.state.instance();
+    let me = v.me();
+    let after = u32::try_from(after).unwrap_or(0);
+    let (last, came) =
+        crate::api::methods::wait_for_message(inst.state, me, peer, after, POLL_WAIT).await;
+    let peer_s = peer.to_string();
+    let mut fragment = String::new();
+    let mut top = newest;
+    if came {
+        let args = [
+            ("peer", peer_s.clone()),
+            ("min_id", newest.to_string()),
+            ("limit", v.settings.per_page.to_string()),
+            ("media", "1".to_owned()),
+        ];
+        if let Ok(answer) = v.api("getHistory", &args).await {
+            let peers = Peers::of(&answer, me);
+            let mut msgs: Vec<&Object> = arr(&answer, "messages")
+                .iter()
+                .filter_map(Value::as_object)
+                .filter(|m| int(m, "id").is_some_and(|id| id > newest))
+                .collect();
+            top = msgs.first().and_then(|m| int(m, "id")).unwrap_or(newest);
+            if !v.settings.newest_first {
+                msgs.reverse();
+            }
+            let ctx = Line {
+                peers: &peers,
+                chat: &peer_s,
+                group: Peers::is_group(&peer_s) && !peers.is_channel(&peer_s),
+                now: now(),
+                tz: v.settings.tz_minutes,
+                pictures: v.settings.pictures,
+            };
+            for m in msgs {
+                fragment.push_str(&ctx.message(m).into_string());
+            }
+        }
+    }
+    let next = format!("p={}&u={last}&m={top}", q(&peer_s));
+    let mut r = if fragment.is_empty() {
+        status(StatusCode::NO_CONTENT)
+    } else {
+        let mut r = Response::new(Body::from(fragment));
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        r
+    };
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    if let Ok(n) = axum::http::HeaderValue::from_str(&next) {
+        h.insert("X-Mpgram-Next", n);
+    }
+    v.respond(r).await
+}
+
+/// The chat page's script: ES3 (old engines), no library, ~700 bytes; asks `poll` again and
+/// again and puts what comes at the `live` mark. Errors wait 15 s; no script, no harm.
+const LIVE_SCRIPT: &str = r"(function(){var d=document,l=d.getElementById('live');
+if(!l||!window.XMLHttpRequest)return;var q=l.title,top=l.className=='top';
+function go(){var x=new XMLHttpRequest();x.open('GET','poll?'+q,true);
+x.onreadystatechange=function(){if(x.readyState!=4)return;var n=x.getResponseHeader('X-Mpgram-Next');
+if(x.status==200||x.status==204){if(n)q=n;if(x.status==200&&x.responseText){var e=d.createElement('div');
+e.innerHTML=x.responseText;l.parentNode.insertBefore(e,top?l.nextSibling:l);}setTimeout(go,300);}
+else setTimeout(go,15000);};x.send(null);}setTimeout(go,500);})();
+";
+
+/// `r.js`: the script above, cached a day.
+pub(super) async fn script() -> Response<Body> {
+    let mut r = Response::new(Body::from(LIVE_SCRIPT));
+    let h = r.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("max-age=86400"),
+    );
+    r
 }
