@@ -2,7 +2,8 @@
 # Installs the Debian/Ubuntu packages MPGram Home needs to build, run and test.
 # Idempotent: when everything is present it asks apt nothing.
 # Usage: deps.sh [--test] [--package] [--package-check]
-#   --test           what the test suite needs (a virtual X server, a Secret Service, WebDriver)
+#   --test           what the test suite needs (a virtual X server, a Secret Service, WebDriver,
+#                    browser engines)
 #   --package        what scripts/package.sh needs (dpkg-shlibdeps, cargo-deb)
 #   --package-check  what scripts/package-check.sh needs (lintian and the desktop validators)
 set -euo pipefail
@@ -29,6 +30,8 @@ if $test || $check; then
     dbus-daemon gnome-keyring libsecret-tools  # a real, unlocked Secret Service
     webkit2gtk-driver                          # WebDriver for the window tests
     procps                                     # pgrep/kill: the tray tests find the window process
+    w3m netsurf-gtk tidy                       # the web client's pages in a text and a no-JS browser; HTML checks
+    chromium chromium-driver                   # the pages in headless Chromium, also over WebDriver
   )
 fi
 if $package; then
