@@ -835,6 +835,16 @@ impl Chrome {
         Ok(())
     }
 
+    /// Runs `script` in the page (WebDriver "execute sync") and returns its value; fails when
+    /// scripts are off.
+    pub fn execute(&self, script: &str) -> Result<Value> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(&json!({"script": script, "args": []})),
+        )
+    }
+
     pub fn current_url(&self) -> Result<String> {
         text_of(&self.cmd(reqwest::Method::GET, "/url", None)?)
     }
