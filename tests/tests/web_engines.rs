@@ -282,3 +282,33 @@ fn in_chromium_with_scripts_a_new_message_shows_by_itself() {
         .unwrap();
     drop(w.rt);
 }
+
+/// On a 176-pixel-wide screen nothing needs sideways scrolling: the forms and long links wrap.
+#[test]
+fn pages_fit_a_176_pixel_screen() {
+    let w = World::start();
+    let c = Chrome::start(true, 176, 220).unwrap();
+    c.goto(&w.paired_url("")).unwrap();
+    for page in [
+        "",
+        "chat?p=100000009",
+        "chat?p=-500001",
+        "chat?p=100000003",
+        "write?p=100000003&reply=1",
+        "settings",
+        "search?q=echo",
+        "info?p=-1001500000001",
+        "link?u=https%3A%2F%2Fexample.org%2Fa%2Fvery%2Flong%2Fpath%2Fthat%2Fdoes%2Fnot%2Ffit",
+    ] {
+        c.goto(&format!("{}{page}", w.d.base)).unwrap();
+        let wide = c
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .unwrap();
+        let (content, screen) = (wide[0].as_i64().unwrap(), wide[1].as_i64().unwrap());
+        assert!(
+            content <= screen,
+            "{page}: {content} px of content on {screen} px"
+        );
+    }
+    drop(w.rt);
+}

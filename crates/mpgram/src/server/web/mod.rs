@@ -538,7 +538,7 @@ pub(crate) fn page(
                 @if refresh > 0 { meta http-equiv="refresh" content=(refresh); }
                 title { (title) " - MPGram" }
                 style type="text/css" {
-                    (PreEscaped(format!("body{{margin:4px;font-family:sans-serif;font-size:{font};{colours}}}p{{margin:0 0 6px}}small{{color:#888}}")))
+                    (PreEscaped(format!("body{{margin:4px;font-family:sans-serif;font-size:{font};word-wrap:break-word;overflow-wrap:anywhere;{colours}}}p{{margin:0 0 6px}}small{{color:#888}}textarea{{width:95%}}input,select{{max-width:95%}}")))
                 }
             }
             body { (body) }

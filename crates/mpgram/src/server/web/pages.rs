@@ -286,7 +286,7 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
                 input type="hidden" name="peer" value=(id);
                 input type="hidden" name="k" value=(k);
                 input type="hidden" name="r" value=(nonce());
-                textarea name="text" rows="2" cols="20" {}
+                textarea name="text" rows="2" cols="16" {}
                 br;
                 input type="submit" value="Send";
                 " " a href=(format!("write?p={}", q(&id))) { "Photo or file" }
@@ -473,9 +473,9 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
                 input type="hidden" name="k" value=(k);
                 input type="hidden" name="r" value=(nonce());
                 @if let Some(r) = reply { input type="hidden" name="reply" value=(r); }
-                textarea name="text" rows="3" cols="20" {}
+                textarea name="text" rows="3" cols="16" {}
                 br;
-                "Photo or file: " input type="file" name="file";
+                "Photo or file:" br; input type="file" name="file";
                 br;
                 input type="checkbox" name="uncompressed" value="1" id="u";
                 label for="u" { " as a file (not a photo)" }
