@@ -236,17 +236,13 @@ async fn a_message_sent_from_the_browser_reaches_the_bot_and_its_answer_shows_af
     let (d, code) = start().await;
     let mut b = paired(&d, &code).await;
     let k = b.form_value(&format!("chat?p={ECHO_BOT}")).await;
-    let after = b
-        .post(
-            "send",
-            &[
-                ("peer", ECHO_BOT),
-                ("k", &k),
-                ("r", "0123456789abcdef"),
-                ("text", "Hello from a browser"),
-            ],
-        )
-        .await;
+    let form = [
+        ("peer", ECHO_BOT),
+        ("k", &k),
+        ("r", "0123456789abcdef"),
+        ("text", "Hello from a browser"),
+    ];
+    let after = b.post("send", &form).await;
     assert!(after.url.contains(&format!("chat?p={ECHO_BOT}")));
     assert!(after.body.contains("Hello from a browser"));
     let mut answered = false;
@@ -263,16 +259,7 @@ async fn a_message_sent_from_the_browser_reaches_the_bot_and_its_answer_shows_af
     }
     assert!(answered, "the echo bot's answer shows after a refresh");
     // The same form sent again (Back, then Send) is not a second message.
-    b.post(
-        "send",
-        &[
-            ("peer", ECHO_BOT),
-            ("k", &k),
-            ("r", "0123456789abcdef"),
-            ("text", "Hello from a browser"),
-        ],
-    )
-    .await;
+    b.post("send", &form).await;
     assert_eq!(d.dc.count("messages.sendMessage"), 1);
 }
 

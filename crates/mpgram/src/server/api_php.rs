@@ -17,9 +17,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 
-use super::body::{
-    read_params, BodyError, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE, ANONYMOUS_BODY_LIMIT,
-};
+use super::body::{read_params, BodyError, BodyLimits, Head};
 use super::http::ConnAddrs;
 use super::AppState;
 use crate::api::auth::api_token;
@@ -179,15 +177,7 @@ async fn read_body(
     known: bool,
 ) -> Result<Params, Box<Response<Body>>> {
     let config = state.config();
-    let limits = BodyLimits {
-        max: if known {
-            config.max_body
-        } else {
-            ANONYMOUS_BODY_LIMIT
-        },
-        idle: config.body_idle_timeout,
-        deadline: (!known).then(|| tokio::time::Instant::now() + ANONYMOUS_BODY_DEADLINE),
-    };
+    let limits = BodyLimits::for_caller(config, known);
     read_params(head, body, limits).await.map_err(|e| {
         let answer = match e {
             // `methods-more.md` §1.6: the JSON error of an over-limit upload, never a 413 page.

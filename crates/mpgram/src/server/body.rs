@@ -57,6 +57,22 @@ pub struct BodyLimits {
     pub deadline: Option<Instant>,
 }
 
+impl BodyLimits {
+    /// The bounds for a caller whose token is `known` (a paired device's or a guest's, seen
+    /// before the body): the upload limit; anyone else the small forms of pairing, in time.
+    pub fn for_caller(config: &super::ServerConfig, known: bool) -> Self {
+        Self {
+            max: if known {
+                config.max_body
+            } else {
+                ANONYMOUS_BODY_LIMIT
+            },
+            idle: config.body_idle_timeout,
+            deadline: (!known).then(|| Instant::now() + ANONYMOUS_BODY_DEADLINE),
+        }
+    }
+}
+
 /// The parts of the request head that parameters come from.
 #[derive(Debug, Clone, Copy)]
 pub struct Head<'a> {

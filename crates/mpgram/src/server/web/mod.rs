@@ -31,7 +31,7 @@ use maud::{html, Markup, PreEscaped};
 use sha2::{Digest as _, Sha256};
 
 use super::api_php::{header_str, peer_ip};
-use super::body::{read_params, BodyLimits, Head, ANONYMOUS_BODY_DEADLINE, ANONYMOUS_BODY_LIMIT};
+use super::body::{read_params, BodyLimits, Head};
 use super::AppState;
 use crate::api::error::ApiError;
 use crate::api::json::Object;
@@ -223,17 +223,8 @@ impl FromRequest<AppState> for Visit {
         let p = &state.pairing().pairing;
         let known = token.as_deref().is_some_and(|t| p.is_device(t));
         let post = parts.method == Method::POST;
-        let config = state.config();
         // Without a paired token only the small forms of pairing are read (as on `api.php`).
-        let limits = BodyLimits {
-            max: if known {
-                config.max_body
-            } else {
-                ANONYMOUS_BODY_LIMIT
-            },
-            idle: config.body_idle_timeout,
-            deadline: (!known).then(|| tokio::time::Instant::now() + ANONYMOUS_BODY_DEADLINE),
-        };
+        let limits = BodyLimits::for_caller(state.config(), known);
         let head = Head {
             query: parts.uri.query().unwrap_or(""),
             content_type: header_str(h, header::CONTENT_TYPE.as_str()),
