@@ -203,10 +203,17 @@ impl FromRequest<AppState> for Visit {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let ip = peer_ip(&req);
+        // The cookie's `Path` attribute: only plain path characters (a `;` would start another
+        // attribute), else the whole site.
         let dir = req
             .extensions()
             .get::<WebDir>()
-            .map_or_else(|| "/".to_owned(), |d| d.0.clone());
+            .map(|d| d.0.clone())
+            .filter(|d| {
+                d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"/-._~%".contains(&b))
+            })
+            .unwrap_or_else(|| "/".to_owned());
         let (parts, body) = req.into_parts();
         let h = &parts.headers;
         let host = header_str(h, header::HOST.as_str()).unwrap_or("localhost");
