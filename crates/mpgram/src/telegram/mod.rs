@@ -135,9 +135,8 @@ impl Account {
         for c in chats {
             if let tl::enums::Chat::Channel(c) = c {
                 if let Some(name) = &c.username {
-                    self.0
-                        .session
-                        .remember_username(name, -1_000_000_000_000 - c.id);
+                    let id = crate::wire::peer_id::PeerId::channel(c.id).get();
+                    self.0.session.remember_username(name, id);
                 }
             }
         }

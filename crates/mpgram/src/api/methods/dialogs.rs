@@ -11,6 +11,7 @@ use super::{res, Call};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 use crate::model;
+use crate::model::peer::PeerId;
 
 /// Server-side cut when no `limit` is given, and the page size when fetching every dialog.
 const DEFAULT_LIMIT: i64 = 100;
@@ -225,9 +226,9 @@ fn input_peer_id(call: &Call<'_>, p: &tl::enums::InputPeer) -> Option<i64> {
         I::PeerSelf => call.self_id(),
         I::User(u) => u.user_id,
         I::UserFromMessage(u) => u.user_id,
-        I::Chat(c) => -c.chat_id,
-        I::Channel(c) => super::peers::CHANNEL_MAX_ID - c.channel_id,
-        I::ChannelFromMessage(c) => super::peers::CHANNEL_MAX_ID - c.channel_id,
+        I::Chat(c) => PeerId::basic_group(c.chat_id).get(),
+        I::Channel(c) => PeerId::channel(c.channel_id).get(),
+        I::ChannelFromMessage(c) => PeerId::channel(c.channel_id).get(),
         I::Empty => return None,
     })
 }

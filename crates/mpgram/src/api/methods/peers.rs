@@ -7,12 +7,11 @@ use super::{res, Call};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 use crate::model;
+use crate::model::peer::PeerId;
 
-/// Peer ids at or below this are channels and supergroups (`protocol.md` §10).
-pub(crate) const CHANNEL_MAX_ID: i64 = -1_000_000_000_000;
-
+/// Channels and supergroups (`protocol.md` §10).
 pub(crate) fn is_channel(id: i64) -> bool {
-    id <= CHANNEL_MAX_ID
+    PeerId::new(id).is_channel()
 }
 
 fn unknown_peer(reference: &str) -> ApiError {

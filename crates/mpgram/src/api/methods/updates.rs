@@ -14,6 +14,7 @@ use super::updates_queue::{Entry, UpdateHub};
 use super::{res, Call, Reply};
 use crate::api::error::ApiError;
 use crate::api::json::{Encoding, Object, Value};
+use crate::model::peer::PeerId;
 use crate::model::{self, ModelCtx};
 use crate::telegram::Account;
 
@@ -299,7 +300,7 @@ impl Filter {
                 | U::ReadChannelOutbox(_)
                 | U::ChannelUserTyping(_)
         );
-        let is_channel_peer = self.peer <= -1_000_000_000_000;
+        let is_channel_peer = PeerId::new(self.peer).is_channel();
         if matches!(
             u,
             U::DeleteMessages(_)
@@ -375,7 +376,7 @@ impl ReadTarget {
     /// Failures are ignored, as in the reference: the answer matters more.
     async fn mark(&self, account: &Account, max_id: i32) {
         let wait = Duration::from_secs(5);
-        if self.peer <= -1_000_000_000_000 {
+        if PeerId::new(self.peer).is_channel() {
             if self.top_msg != 0 {
                 let Some(peer) = account.input_peer(self.peer) else {
                     return;

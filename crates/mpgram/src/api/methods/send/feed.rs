@@ -6,6 +6,7 @@
 use grammers_tl_types as tl;
 
 use super::super::Call;
+use crate::model::peer::PeerId;
 
 /// What the request sent, to complete a short `updateShortSentMessage`.
 pub struct Sent<'a> {
@@ -16,15 +17,11 @@ pub struct Sent<'a> {
 }
 
 fn tl_peer(id: i64) -> tl::enums::Peer {
-    if id > 0 {
-        tl::types::PeerUser { user_id: id }.into()
-    } else if id <= -1_000_000_000_000 {
-        tl::types::PeerChannel {
-            channel_id: -id - 1_000_000_000_000,
-        }
-        .into()
-    } else {
-        tl::types::PeerChat { chat_id: -id }.into()
+    let id = PeerId::new(id);
+    match (id.channel_id(), id.chat_id()) {
+        (Some(channel_id), _) => tl::types::PeerChannel { channel_id }.into(),
+        (_, Some(chat_id)) => tl::types::PeerChat { chat_id }.into(),
+        _ => tl::types::PeerUser { user_id: id.get() }.into(),
     }
 }
 
