@@ -152,7 +152,7 @@ async fn fetch_page(
     exclude_pinned: bool,
 ) -> Result<DialogSet, ApiError> {
     let answer = call
-        .invoke(&tl::functions::messages::GetDialogs {
+        .invoke_caching(&tl::functions::messages::GetDialogs {
             exclude_pinned,
             folder_id,
             offset_date,
@@ -165,7 +165,6 @@ async fn fetch_page(
     let mut set = DialogSet::from_answer(answer);
     set.dialogs
         .retain(|d| !matches!(d, tl::enums::Dialog::Community(_)));
-    call.account.cache_peers(&set.users, &set.chats).await;
     Ok(set)
 }
 
@@ -548,10 +547,9 @@ pub async fn get_dialog(call: &Call<'_>) -> Result<Object, ApiError> {
         ));
     }
     let tl::enums::messages::PeerDialogs::Dialogs(answer) = call
-        .invoke(&tl::functions::messages::GetPeerDialogs { peers })
+        .invoke_caching(&tl::functions::messages::GetPeerDialogs { peers })
         .await
         .map_err(as_200)?;
-    call.account.cache_peers(&answer.users, &answer.chats).await;
     let ctx = call.model_ctx();
     let mut list: Vec<Value> = answer
         .dialogs
@@ -612,7 +610,7 @@ pub async fn get_forum_topics(call: &Call<'_>) -> Result<Object, ApiError> {
     let limit = call.params.lenient("limit").unwrap_or(30);
     let (_, peer) = resolve(call, reference).await?;
     let tl::enums::messages::ForumTopics::Topics(t) = call
-        .invoke(&tl::functions::messages::GetForumTopics {
+        .invoke_caching(&tl::functions::messages::GetForumTopics {
             peer,
             q: None,
             offset_date: 0,
@@ -621,7 +619,6 @@ pub async fn get_forum_topics(call: &Call<'_>) -> Result<Object, ApiError> {
             limit: limit as i32,
         })
         .await?;
-    call.account.cache_peers(&t.users, &t.chats).await;
     let list = t
         .topics
         .iter()

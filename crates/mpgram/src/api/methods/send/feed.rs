@@ -26,19 +26,17 @@ fn tl_peer(id: i64) -> tl::enums::Peer {
 }
 
 /// Feeds the answer of one own Telegram call into the update queue.
-pub async fn feed(call: &Call<'_>, answer: &tl::enums::Updates, sent: Option<&Sent<'_>>) {
+pub fn feed(call: &Call<'_>, answer: &tl::enums::Updates, sent: Option<&Sent<'_>>) {
     use tl::enums::Updates as U;
     let hub = &call.state.updates;
     match answer {
         U::Updates(u) => {
-            call.account.cache_peers(&u.users, &u.chats).await;
             remember_documents(call, &u.updates);
             for x in &u.updates {
                 hub.push(x.clone());
             }
         }
         U::Combined(u) => {
-            call.account.cache_peers(&u.users, &u.chats).await;
             remember_documents(call, &u.updates);
             for x in &u.updates {
                 hub.push(x.clone());
