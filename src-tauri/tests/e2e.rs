@@ -757,7 +757,7 @@ mod webdriver {
     use serde_json::{json, Value};
 
     const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-    const TIMEOUT: Duration = Duration::from_secs(60);
+    const TIMEOUT: Duration = Duration::from_mins(1);
 
     pub struct Session {
         http: reqwest::Client,

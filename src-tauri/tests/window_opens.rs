@@ -13,7 +13,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 const WINDOW_TITLE: &str = "MPGram Home";
-const WINDOW_TIMEOUT: Duration = Duration::from_secs(60);
+const WINDOW_TIMEOUT: Duration = Duration::from_mins(1);
 const PAINT_TIMEOUT: Duration = Duration::from_secs(20);
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
