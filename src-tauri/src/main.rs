@@ -10,11 +10,6 @@
 // Release builds on Windows must not open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-#[allow(
-    dead_code,
-    reason = "shared with mpgram-home-window, which uses the rest"
-)]
-mod control_client;
 mod tray_role;
 
 use std::net::SocketAddr;

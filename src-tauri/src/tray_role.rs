@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use mpgram::control::client::ControlClient;
 use mpgram::control::{ServiceState, Status};
 use mpgram::service::{FromFront, Options, Service, ToFront};
 use tokio::sync::{mpsc, oneshot};
@@ -19,7 +20,6 @@ use tokio::task::JoinHandle;
 use tray_icon::menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
-use crate::control_client::Control;
 /// How the tray process was asked to run.
 pub struct TrayArgs {
     pub data_dir: PathBuf,
@@ -34,10 +34,9 @@ pub struct TrayArgs {
 /// Asks a tray process already running on `data_dir` to show its window. `true`: it did, so this
 /// launch has nothing more to do.
 pub fn hand_over_to_running(data_dir: &Path) -> bool {
-    let control = Control::new(data_dir.to_owned());
-    if control.endpoint().is_none() {
+    let Ok(control) = ControlClient::open(data_dir) else {
         return false;
-    }
+    };
     let Ok(rt) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -47,7 +46,7 @@ pub fn hand_over_to_running(data_dir: &Path) -> bool {
     rt.block_on(async {
         tokio::time::timeout(
             Duration::from_secs(3),
-            control.call("POST", "/v1/window/open", None),
+            control.post("/v1/window/open", None),
         )
         .await
         .is_ok_and(|r| r.is_ok())

@@ -1,7 +1,8 @@
 //! The window role (`mpgram-home --window`): one Tauri window over the tray process's control API.
 //!
-//! The page calls one command, `control(method, path, body)`; this process adds the bearer secret from
-//! `control.json` and forwards the call, so JavaScript never holds the secret. The tray process's event
+//! The page calls one command, `control(method, path, body)`; this process forwards it through the
+//! core's control client ([`mpgram::control::client`]), which adds the bearer secret from `control.json`,
+//! so JavaScript never holds the secret. The tray process's event
 //! stream is forwarded to the page as `control` events. Closing the window ends this process, which frees
 //! everything WebKit took (see ARCHITECTURE.md: why the tray never hosts the window).
 
@@ -11,13 +12,13 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tauri::{Emitter, Manager, WebviewUrl, WebviewWindowBuilder};
 
-use crate::control_client::{CallError, Control, Reconnect};
+use mpgram::control::client::{ClientError, ControlClient, EventStream, Method, Reconnect};
 
 pub const WINDOW_TITLE: &str = "MPGram Home";
 
 #[tauri::command]
 async fn control(
-    state: tauri::State<'_, Control>,
+    state: tauri::State<'_, ControlClient>,
     method: String,
     path: String,
     body: Option<Value>,
@@ -26,14 +27,27 @@ async fn control(
     if !path.starts_with("/v1/") {
         return Err("unknown path".into());
     }
+    let method = Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("MPGram Home did not answer: unknown method {method}"))?;
     state
-        .call(&method, &path, body.as_ref())
+        .call(method, &path, body.as_ref())
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| in_words(&e))
+}
+
+/// The window's own wording: the CLI's messages name `mpgram serve` and the data folder, which mean
+/// nothing to the person at the window.
+fn in_words(e: &ClientError) -> String {
+    match e {
+        ClientError::NotRunning(_) => "MPGram Home is not running.".to_owned(),
+        ClientError::Refused(message) => message.clone(),
+        ClientError::Protocol(detail) => format!("MPGram Home did not answer: {detail}"),
+        ClientError::Read { .. } => format!("MPGram Home did not answer: {e}"),
+    }
 }
 
 pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
-    let client = Control::new(data_dir);
+    let client = ControlClient::follow(data_dir)?;
     tauri::Builder::default()
         .manage(client.clone())
         .invoke_handler(tauri::generate_handler![control])
@@ -65,11 +79,7 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
             let c = client.clone();
             tauri::async_runtime::spawn(async move {
                 let _ = c
-                    .call(
-                        "POST",
-                        "/v1/window/visible",
-                        Some(&json!({"visible": true})),
-                    )
+                    .post("/v1/window/visible", Some(&json!({"visible": true})))
                     .await;
             });
             let c = client.clone();
@@ -81,13 +91,9 @@ pub fn run(data_dir: PathBuf) -> anyhow::Result<()> {
                     let _ = tauri::async_runtime::block_on(async move {
                         tokio::time::timeout(Duration::from_secs(2), async {
                             let _ = c
-                                .call(
-                                    "POST",
-                                    "/v1/window/visible",
-                                    Some(&json!({"visible": false})),
-                                )
+                                .post("/v1/window/visible", Some(&json!({"visible": false})))
                                 .await;
-                            let _ = c.call("POST", "/v1/pairing/close", None).await;
+                            let _ = c.post("/v1/pairing/close", None).await;
                         })
                         .await
                     });
@@ -114,25 +120,12 @@ fn open_in_browser(url: &tauri::Url) {
 
 /// Forwards the tray's event stream to the page, reconnecting while the tray restarts. Ends the window
 /// when the tray process is gone for good (its `control.json` removed on Quit).
-async fn forward_events(app: tauri::AppHandle, client: Control) {
+async fn forward_events(app: tauri::AppHandle, client: ControlClient) {
     let mut missing_since: Option<Instant> = None;
     let mut reconnect = Reconnect::new();
     loop {
         let mut connected = false;
-        let result = client
-            .events(|name, data| {
-                connected = true;
-                if name == "open-window" {
-                    if let Some(w) = app.get_webview_window("main") {
-                        let _ = w.unminimize();
-                        let _ = w.show();
-                        let _ = w.set_focus();
-                    }
-                    return;
-                }
-                let _ = app.emit("control", json!({"event": name, "data": data}));
-            })
-            .await;
+        let result = forward_stream(&app, &client, &mut connected).await;
         if connected {
             reconnect.connected();
         }
@@ -144,7 +137,7 @@ async fn forward_events(app: tauri::AppHandle, client: Control) {
             "control",
             json!({"event": "connection", "data": {"connected": false}}),
         );
-        if matches!(result, Err(CallError::NotRunning)) && !client.tray_alive() {
+        if matches!(result, Err(ClientError::NotRunning(_))) && !client.running() {
             let since = *missing_since.get_or_insert_with(Instant::now);
             if since.elapsed() > Duration::from_secs(5) {
                 tracing::info!("MPGram Home quit; closing the window");
@@ -156,4 +149,34 @@ async fn forward_events(app: tauri::AppHandle, client: Control) {
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// One connection of the event stream, forwarded until it ends; `connected` tells whether it was up.
+async fn forward_stream(
+    app: &tauri::AppHandle,
+    client: &ControlClient,
+    connected: &mut bool,
+) -> Result<(), ClientError> {
+    // A hung tray is given up on (and reconnected to) rather than waited on forever.
+    let mut events = client
+        .events(false)
+        .await?
+        .end_after_silence(EventStream::SILENCE_LIMIT);
+    *connected = true;
+    let _ = app.emit(
+        "control",
+        json!({"event": "connection", "data": {"connected": true}}),
+    );
+    while let Some((name, data)) = events.next().await {
+        if name == "open-window" {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+            continue;
+        }
+        let _ = app.emit("control", json!({"event": name, "data": data}));
+    }
+    Ok(())
 }

@@ -14,18 +14,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::app::serving::{self, Listening, StoredGuestLogout};
 use crate::app::Saver;
 use crate::control::settings::Settings;
 use crate::control::status::account_info;
 use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
-use crate::guests::{GuestConfig, Guests};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
 use crate::reach::{ReachConfig, ReachSwitch};
-use crate::server::{self, listen, AppState, PairingHttp, ServerConfig};
+use crate::server::{listen, AppState, ServerConfig};
 use crate::telegram::{Account, StoredSession};
 
 /// How the tray process was started.
@@ -256,10 +256,8 @@ impl Service {
 struct Session {
     desk: Desk,
     control: ControlServer,
-    stop_api: watch::Sender<bool>,
-    /// To answer open long polls before the listeners stop.
-    api_state: Option<AppState>,
-    api_tasks: Vec<JoinHandle<std::io::Result<()>>>,
+    /// The API server, when there is an account to serve.
+    listening: Option<Listening>,
     helpers: Vec<JoinHandle<()>>,
     saver: Option<Saver>,
     /// The demo world's fake Telegram, kept alive while the session runs.
@@ -279,16 +277,24 @@ impl Session {
         let pairing = Pairing::new();
         pairing.set_ask_before_pairing(settings.ask_before_pairing);
         let demo = mode == Next::Demo;
+        let config = ServerConfig {
+            instance_password: settings.instance_password(),
+            paused: Arc::clone(paused),
+            ..ServerConfig::default()
+        };
 
         // What to serve: the demo world, the stored account, or nothing yet (login screens).
         let mut dc = None;
         let mut home = None;
         let mut saver = None;
-        let guests = Guests::default();
-        let mut guests_stored = None;
+        let mut api_state = None;
+        let mut pairing_http = serving::pairing_front(&pairing, &settings);
         let account = if demo {
             let (world, account) = crate::demo::start().await?;
             dc = Some(world);
+            // No phones' own accounts in the demo world: it has one account, the demo's
+            // (phoneLogin keeps its pairing meaning there).
+            api_state = Some(AppState::new(account.clone(), pairing_http.clone(), config));
             Some(account)
         } else {
             let dir = opts.data_dir.clone();
@@ -301,15 +307,18 @@ impl Session {
                 pairing.restore(devices);
             }
             if let Ok(account) = h.account() {
-                guests_stored = Some(h.data.guests.clone());
-                saver = Some(Saver::spawn(
-                    Arc::clone(h.vault()),
-                    h.data.clone(),
-                    Some(Arc::clone(account.session())),
-                    pairing.clone(),
-                    guests.clone(),
-                    Duration::from_secs(2),
-                ));
+                let wired = serving::wire_account(
+                    &h,
+                    &account,
+                    &pairing,
+                    &settings,
+                    config,
+                    StoredGuestLogout::InBackground,
+                )
+                .await;
+                pairing_http = wired.http;
+                api_state = Some(wired.state);
+                saver = Some(wired.saver);
                 Some(account)
             } else {
                 home = Some(Arc::new(Mutex::new(h)));
@@ -318,44 +327,10 @@ impl Session {
         };
 
         // The API server, when there is an account to serve.
-        let (stop_api, stop_rx) = watch::channel(false);
-        let mut api_tasks = Vec::new();
-        let mut api_state = None;
+        let mut listening = None;
         let mut url = String::new();
         let mut reach = ReachSwitch::disabled();
-        let mut pairing_http = PairingHttp::new(pairing.clone());
-        pairing_http.guests = guests;
-        // Read once per session: changing the setting restarts the session (settings.rs).
-        pairing_http.login_api = settings.login_api;
-        if let Some(account) = &account {
-            let config = ServerConfig {
-                instance_password: settings.instance_password(),
-                paused: Arc::clone(paused),
-                ..ServerConfig::default()
-            };
-            // Phones' own accounts connect with the instance's API credentials to Telegram's
-            // DCs. Not in the demo world: it has one account, the demo's (phoneLogin keeps its
-            // pairing meaning there).
-            if !demo {
-                pairing_http
-                    .guests
-                    .configure(Some(GuestConfig::telegram(account.credentials().clone())));
-                if let Some(stored) = guests_stored.take() {
-                    if settings.login_api {
-                        pairing_http.guests.restore(stored);
-                    } else if !stored.is_empty() {
-                        // Switched off: phones' own logins end (the saver drops them from the
-                        // vault with its next write).
-                        let creds = account.credentials().clone();
-                        tokio::spawn(async move {
-                            crate::guests::log_out_stored(stored, &creds, Duration::from_secs(15))
-                                .await;
-                        });
-                    }
-                }
-            }
-            let state = AppState::new(account.clone(), pairing_http.clone(), config);
-            api_state = Some(state.clone());
+        if let Some(state) = &api_state {
             let (listeners, shown) = bind(opts.listen.or(settings.listen_addr()), &settings)
                 .await
                 .context("the server could not listen")?;
@@ -366,17 +341,7 @@ impl Session {
                     .context("the router address for reach is not usable")?;
                 reach = ReachSwitch::new(Some(config));
             }
-            let router = server::router(state);
-            for l in listeners {
-                let mut rx = stop_rx.clone();
-                let router = router.clone();
-                api_tasks.push(tokio::spawn(async move {
-                    server::run(l, router, async move {
-                        let _ = rx.wait_for(|stop| *stop).await;
-                    })
-                    .await
-                }));
-            }
+            listening = Some(Listening::start(listeners, state));
             tracing::info!("serving at {url}");
         }
 
@@ -420,9 +385,7 @@ impl Session {
         Ok(Self {
             desk,
             control,
-            stop_api,
-            api_state,
-            api_tasks,
+            listening,
             helpers,
             saver,
             _dc: dc,
@@ -449,18 +412,9 @@ impl Session {
         if let Some(flow) = self.desk.login().take() {
             flow.cancel();
         }
-        if let Some(state) = &self.api_state {
-            state.close_polls();
-        }
-        let _ = self.stop_api.send(true);
-        for t in self.api_tasks {
-            let abort = t.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(5), t)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
+        if let Some(listening) = self.listening {
+            // A listener that failed has nothing left to stop.
+            let _ = listening.stop(Some(Duration::from_secs(5))).await;
         }
         if let Some(saver) = self.saver {
             saver.finish().await;

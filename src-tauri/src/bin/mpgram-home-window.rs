@@ -5,9 +5,6 @@
 // Release builds on Windows must not open a console window next to the app.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-#[allow(dead_code, reason = "shared with mpgram-home, which uses the rest")]
-#[path = "../control_client.rs"]
-mod control_client;
 #[path = "../window_role.rs"]
 mod window_role;
 

@@ -8,14 +8,14 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use mpgram::app::Saver;
+use mpgram::app::serving::{self, Listening, StoredGuestLogout};
 use mpgram::control::cli::{self, Action};
 use mpgram::control::client::ControlClient;
 use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::reach::{ReachConfig, ReachSwitch};
-use mpgram::server::{self, listen, AppState, PairingHttp, ServerConfig};
+use mpgram::server::{listen, AppState, PairingHttp, ServerConfig};
 use mpgram::store::KeySource;
 use mpgram::telegram::{Account, StoredSession};
 use tokio::net::TcpListener;
@@ -563,10 +563,7 @@ async fn serve(
     if let Some(devices) = home.data.devices.clone() {
         pairing.restore(devices);
     }
-    let mut http = PairingHttp::new(pairing.clone());
     let settings = mpgram::control::settings::Settings::load(home.vault().data_dir());
-    // The window's "Let phones log in to other Telegram accounts" setting, as the tray reads it.
-    http.login_api = settings.login_api;
     // "Reach from mobile data", from the command line or the window's setting.
     reach.on |= settings.reach;
     // The window's instance password, as the tray applies it (it matters most with reach on).
@@ -575,36 +572,20 @@ async fn serve(
         ..ServerConfig::default()
     };
     reach.password_set = config.instance_password.is_some();
-    http.guests
-        .configure(Some(mpgram::guests::GuestConfig::telegram(
-            account.credentials().clone(),
-        )));
-    if http.login_api {
-        http.guests.restore(home.data.guests.clone());
-    } else {
-        // Switched off: phones' own logins end (the saver drops them from the vault).
-        mpgram::guests::log_out_stored(
-            home.data.guests.clone(),
-            account.credentials(),
-            std::time::Duration::from_secs(15),
-        )
-        .await;
-    }
-    // Keep the session (update state, peers), the device list and phones' own logins saved.
-    let saver = Saver::spawn(
-        std::sync::Arc::clone(home.vault()),
-        home.data.clone(),
-        Some(std::sync::Arc::clone(account.session())),
-        pairing,
-        http.guests.clone(),
-        std::time::Duration::from_secs(2),
-    );
-    let state = AppState::new(account.clone(), http.clone(), config);
+    let wired = serving::wire_account(
+        &home,
+        &account,
+        &pairing,
+        &settings,
+        config,
+        StoredGuestLogout::First,
+    )
+    .await;
     let (listeners, url) = bind(listen).await?;
     let switch = reach.switch(&listeners)?;
     let control = start_control(
         home.vault().data_dir(),
-        http,
+        wired.http,
         &url,
         false,
         &account,
@@ -613,10 +594,10 @@ async fn serve(
     .await?;
     println!("MPGram Home is serving at {url}");
     reach.start(&switch).await;
-    let result = serve_until_ctrl_c(listeners, state, stop).await;
+    let result = serve_until_ctrl_c(listeners, wired.state, stop).await;
     switch.set(false).await;
     control.shutdown().await;
-    saver.finish().await;
+    wired.saver.finish().await;
     result
 }
 
@@ -625,26 +606,10 @@ async fn serve_until_ctrl_c(
     state: AppState,
     stop: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let router = server::router(state.clone());
-    let mut tasks = Vec::new();
-    for l in listeners {
-        let mut rx = stop_rx.clone();
-        let router = router.clone();
-        tasks.push(tokio::spawn(async move {
-            server::run(l, router, async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            })
-            .await
-        }));
-    }
+    let listening = Listening::start(listeners, &state);
     stop.await;
     // Open long polls get their (empty) answer instead of a dropped connection.
-    state.close_polls();
-    let _ = stop_tx.send(true);
-    for t in tasks {
-        t.await.context("server task failed")??;
-    }
+    listening.stop(None).await?;
     Ok(())
 }
 

@@ -5,18 +5,16 @@ use tl::enums as e;
 
 use super::{chat::chat, user::user, ModelCtx};
 use crate::wire::json::Object;
-
-/// Channel/supergroup ids live below this (bot-API convention): `-(1e12 + channel_id)`.
-pub const CHANNEL_ID_OFFSET: i64 = 1_000_000_000_000;
+pub use crate::wire::peer_id::{PeerId, PeerKind};
 
 /// A basic group's peer id: `-chat_id`.
 pub fn chat_peer_id(chat_id: i64) -> i64 {
-    chat_id.wrapping_neg()
+    PeerId::basic_group(chat_id).get()
 }
 
 /// A channel's (or supergroup's, or community's) peer id: `-1000000000000 - channel_id`.
 pub fn channel_peer_id(channel_id: i64) -> i64 {
-    (-CHANNEL_ID_OFFSET).wrapping_sub(channel_id)
+    PeerId::channel(channel_id).get()
 }
 
 /// The MPGram (bot-API style) id of a Telegram peer.

@@ -22,8 +22,6 @@ const SCHEMA: &str = include_str!("../../tl/api.tl");
 const VECTOR_ID: u32 = 0x1cb5_c415;
 const BOOL_TRUE: u32 = 0x9972_75b5;
 const BOOL_FALSE: u32 = 0xbc79_9737;
-/// MadelineProto's channel peer ids: `-1000000000000 - channel_id` (`models.md` §1).
-const CHANNEL_BASE: i64 = -1_000_000_000_000;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RawError {
@@ -287,8 +285,9 @@ impl Schema {
     }
 }
 
+/// MadelineProto's channel peer ids are the bot-API ones (`models.md` §1).
 fn channel_peer(id: i64) -> i64 {
-    CHANNEL_BASE - id
+    crate::wire::peer_id::PeerId::channel(id).get()
 }
 
 /// MadelineProto's per-parameter rewrites (`models.md` §9 rules 5, 7); `None` drops the key.

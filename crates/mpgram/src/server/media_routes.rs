@@ -412,7 +412,7 @@ impl Media<'_> {
         })];
         let timeout = self.timeout;
         let call = async {
-            if c <= -1_000_000_000_000 {
+            if crate::wire::peer_id::PeerId::new(c).is_channel() {
                 let channel = account
                     .input_channel(c)
                     .ok_or(MediaFail::NotFound("Unknown chat"))?;

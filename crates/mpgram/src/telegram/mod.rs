@@ -5,6 +5,7 @@
 //! (`PeerId::from_bot_api_dialog_id`); access hashes come from the session's peer cache, so
 //! turning a known id into an input peer costs no round trip.
 
+mod carries_peers;
 pub mod error;
 pub mod login;
 mod photo;
@@ -21,6 +22,7 @@ use grammers_tl_types::{self as tl, RemoteCall};
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
+pub use carries_peers::CarriesPeers;
 pub use error::TelegramError;
 pub use session::{PersistentSession, StoredSession};
 pub use updates::UpdateBatch;
@@ -117,14 +119,32 @@ impl Account {
         &self.0.session
     }
 
-    /// One raw Telegram call; the users and chats it returns should be passed to
-    /// [`Account::cache_peers`] by the caller that knows the answer's shape.
+    /// One raw Telegram call. A call whose answer carries users or chats goes through
+    /// [`Account::invoke_caching`] instead.
     pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, TelegramError> {
         Ok(self.0.client.invoke(request).await?)
     }
 
+    /// One Telegram call whose answer carries users and chats: their access hashes (and
+    /// usernames) are remembered before the answer is handed back, so the caller can address
+    /// them at once. The one place answers fill the peer cache.
+    pub async fn invoke_caching<R>(&self, request: &R) -> Result<R::Return, TelegramError>
+    where
+        R: RemoteCall,
+        R::Return: CarriesPeers,
+    {
+        let answer = self.invoke(request).await?;
+        self.remember_peers(&answer).await;
+        Ok(answer)
+    }
+
+    /// The caching half of [`Account::invoke_caching`], for the API's time-bounded `Call`.
+    pub(crate) async fn remember_peers(&self, answer: &impl CarriesPeers) {
+        self.cache_peers(answer.users(), answer.chats()).await;
+    }
+
     /// Remembers access hashes of users and chats seen in an answer.
-    pub async fn cache_peers(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) {
+    async fn cache_peers(&self, users: &[tl::enums::User], chats: &[tl::enums::Chat]) {
         for u in users {
             if let tl::enums::User::User(u) = u {
                 if let Some(name) = &u.username {
@@ -135,9 +155,8 @@ impl Account {
         for c in chats {
             if let tl::enums::Chat::Channel(c) = c {
                 if let Some(name) = &c.username {
-                    self.0
-                        .session
-                        .remember_username(name, -1_000_000_000_000 - c.id);
+                    let id = crate::wire::peer_id::PeerId::channel(c.id).get();
+                    self.0.session.remember_username(name, id);
                 }
             }
         }
@@ -178,12 +197,11 @@ impl Account {
             return Ok(id);
         }
         let tl::enums::contacts::ResolvedPeer::Peer(r) = self
-            .invoke(&tl::functions::contacts::ResolveUsername {
+            .invoke_caching(&tl::functions::contacts::ResolveUsername {
                 username: username.trim_start_matches('@').to_owned(),
                 referer: None,
             })
             .await?;
-        self.cache_peers(&r.users, &r.chats).await;
         let id = PeerId::from(r.peer).bot_api_dialog_id_unchecked();
         self.0.session.remember_username(username, id);
         Ok(id)

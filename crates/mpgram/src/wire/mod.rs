@@ -3,8 +3,10 @@
 //!
 //! - [`json`]: our JSON value and writer with the reference's exact escaping (PHP `json_encode`);
 //! - [`version`]: API versions 2–12 and every version gate;
-//! - [`text`]: emoji stripping in names and the short-form text cut.
+//! - [`text`]: emoji stripping in names and the short-form text cut;
+//! - [`peer_id`]: bot-API peer ids (users, basic groups, channels).
 
 pub mod json;
+pub mod peer_id;
 pub mod text;
 pub mod version;

@@ -32,9 +32,10 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
     } else {
         let users = match tokio::time::timeout(
             call.telegram_timeout,
-            call.account.invoke(&tl::functions::users::GetUsers {
-                id: vec![tl::enums::InputUser::UserSelf],
-            }),
+            call.account
+                .invoke_caching(&tl::functions::users::GetUsers {
+                    id: vec![tl::enums::InputUser::UserSelf],
+                }),
         )
         .await
         {
@@ -50,9 +51,6 @@ pub async fn me(call: &Call<'_>) -> Result<Object, ApiError> {
         let Some(u @ tl::enums::User::User(_)) = users.into_iter().next() else {
             return Err(ApiError::CouldNotGetUserInfo);
         };
-        call.account
-            .cache_peers(std::slice::from_ref(&u), &[])
-            .await;
         let u = std::sync::Arc::new(u);
         *call
             .state

@@ -11,6 +11,7 @@ use super::{res, Call};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 use crate::model;
+use crate::model::peer::PeerId;
 
 /// Server-side cut when no `limit` is given, and the page size when fetching every dialog.
 const DEFAULT_LIMIT: i64 = 100;
@@ -151,7 +152,7 @@ async fn fetch_page(
     exclude_pinned: bool,
 ) -> Result<DialogSet, ApiError> {
     let answer = call
-        .invoke(&tl::functions::messages::GetDialogs {
+        .invoke_caching(&tl::functions::messages::GetDialogs {
             exclude_pinned,
             folder_id,
             offset_date,
@@ -164,7 +165,6 @@ async fn fetch_page(
     let mut set = DialogSet::from_answer(answer);
     set.dialogs
         .retain(|d| !matches!(d, tl::enums::Dialog::Community(_)));
-    call.account.cache_peers(&set.users, &set.chats).await;
     Ok(set)
 }
 
@@ -225,9 +225,9 @@ fn input_peer_id(call: &Call<'_>, p: &tl::enums::InputPeer) -> Option<i64> {
         I::PeerSelf => call.self_id(),
         I::User(u) => u.user_id,
         I::UserFromMessage(u) => u.user_id,
-        I::Chat(c) => -c.chat_id,
-        I::Channel(c) => super::peers::CHANNEL_MAX_ID - c.channel_id,
-        I::ChannelFromMessage(c) => super::peers::CHANNEL_MAX_ID - c.channel_id,
+        I::Chat(c) => PeerId::basic_group(c.chat_id).get(),
+        I::Channel(c) => PeerId::channel(c.channel_id).get(),
+        I::ChannelFromMessage(c) => PeerId::channel(c.channel_id).get(),
         I::Empty => return None,
     })
 }
@@ -547,10 +547,9 @@ pub async fn get_dialog(call: &Call<'_>) -> Result<Object, ApiError> {
         ));
     }
     let tl::enums::messages::PeerDialogs::Dialogs(answer) = call
-        .invoke(&tl::functions::messages::GetPeerDialogs { peers })
+        .invoke_caching(&tl::functions::messages::GetPeerDialogs { peers })
         .await
         .map_err(as_200)?;
-    call.account.cache_peers(&answer.users, &answer.chats).await;
     let ctx = call.model_ctx();
     let mut list: Vec<Value> = answer
         .dialogs
@@ -611,7 +610,7 @@ pub async fn get_forum_topics(call: &Call<'_>) -> Result<Object, ApiError> {
     let limit = call.params.lenient("limit").unwrap_or(30);
     let (_, peer) = resolve(call, reference).await?;
     let tl::enums::messages::ForumTopics::Topics(t) = call
-        .invoke(&tl::functions::messages::GetForumTopics {
+        .invoke_caching(&tl::functions::messages::GetForumTopics {
             peer,
             q: None,
             offset_date: 0,
@@ -620,7 +619,6 @@ pub async fn get_forum_topics(call: &Call<'_>) -> Result<Object, ApiError> {
             limit: limit as i32,
         })
         .await?;
-    call.account.cache_peers(&t.users, &t.chats).await;
     let list = t
         .topics
         .iter()

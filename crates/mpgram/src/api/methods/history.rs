@@ -178,7 +178,7 @@ pub async fn get_history(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError
     let (id, peer) = resolve(call, reference).await?;
     let answer = match kind {
         Kind::History => {
-            call.invoke(&tl::functions::messages::GetHistory {
+            call.invoke_caching(&tl::functions::messages::GetHistory {
                 peer: peer.clone(),
                 offset_id: offset_id as i32,
                 offset_date: offset_date as i32,
@@ -191,7 +191,7 @@ pub async fn get_history(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError
             .await?
         }
         Kind::Search => {
-            call.invoke(&tl::functions::messages::Search {
+            call.invoke_caching(&tl::functions::messages::Search {
                 peer: peer.clone(),
                 q: p.get("q").unwrap_or("").to_owned(),
                 from_id: None,
@@ -226,19 +226,18 @@ pub async fn get_history(call: &Call<'_>, kind: Kind) -> Result<Object, ApiError
             // The reference passes the peer to messages.getMessages, which ignores it (a bug
             // that returns the wrong messages for channels).
             if is_channel(id) {
-                call.invoke(&tl::functions::channels::GetMessages {
+                call.invoke_caching(&tl::functions::channels::GetMessages {
                     channel: input_channel(call, id)?,
                     id: ids,
                 })
                 .await?
             } else {
-                call.invoke(&tl::functions::messages::GetMessages { id: ids })
+                call.invoke_caching(&tl::functions::messages::GetMessages { id: ids })
                     .await?
             }
         }
     };
     let page = page(answer);
-    call.account.cache_peers(&page.users, &page.chats).await;
     if p.flag("read") {
         if let Some(first) = page.messages.first() {
             let thread = p
@@ -306,12 +305,11 @@ pub async fn get_discussion_message(call: &Call<'_>) -> Result<Object, ApiError>
     };
     let (_, peer) = resolve(call, reference).await?;
     let tl::enums::messages::DiscussionMessage::Message(d) = call
-        .invoke(&tl::functions::messages::GetDiscussionMessage {
+        .invoke_caching(&tl::functions::messages::GetDiscussionMessage {
             peer,
             msg_id: msg as i32,
         })
         .await?;
-    call.account.cache_peers(&d.users, &d.chats).await;
     let root = d
         .messages
         .first()

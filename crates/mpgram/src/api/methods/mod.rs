@@ -177,7 +177,27 @@ impl Call<'_> {
 
     /// One Telegram call, bounded in time, with failures mapped to the API's answers.
     pub async fn invoke<R: RemoteCall>(&self, request: &R) -> Result<R::Return, ApiError> {
-        match tokio::time::timeout(self.telegram_timeout, self.account.invoke(request)).await {
+        self.bounded(self.account.invoke(request)).await
+    }
+
+    /// [`Call::invoke`] for an answer that carries users and chats: they are cached before the
+    /// answer is returned ([`Account::invoke_caching`]).
+    pub async fn invoke_caching<R>(&self, request: &R) -> Result<R::Return, ApiError>
+    where
+        R: RemoteCall,
+        R::Return: crate::telegram::CarriesPeers,
+    {
+        // Invoke, then cache: one future at a time keeps the callers' futures small.
+        let answer = self.invoke(request).await?;
+        self.account.remember_peers(&answer).await;
+        Ok(answer)
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, crate::telegram::TelegramError>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.telegram_timeout, call).await {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => Err(telegram_error(e)),
             Err(_) => Err(ApiError::Unavailable(

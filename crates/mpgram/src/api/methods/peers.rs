@@ -7,12 +7,11 @@ use super::{res, Call};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
 use crate::model;
+use crate::model::peer::PeerId;
 
-/// Peer ids at or below this are channels and supergroups (`protocol.md` §10).
-pub(crate) const CHANNEL_MAX_ID: i64 = -1_000_000_000_000;
-
+/// Channels and supergroups (`protocol.md` §10).
 pub(crate) fn is_channel(id: i64) -> bool {
-    id <= CHANNEL_MAX_ID
+    PeerId::new(id).is_channel()
 }
 
 fn unknown_peer(reference: &str) -> ApiError {
@@ -60,12 +59,11 @@ pub(crate) async fn resolve(
     }
     let name = username_of(r).ok_or_else(|| unknown_peer(r))?;
     let tl::enums::contacts::ResolvedPeer::Peer(found) = call
-        .invoke(&tl::functions::contacts::ResolveUsername {
+        .invoke_caching(&tl::functions::contacts::ResolveUsername {
             username: name.to_owned(),
             referer: None,
         })
         .await?;
-    call.account.cache_peers(&found.users, &found.chats).await;
     let id = model::peer_id(&found.peer);
     call.account
         .input_peer(id)
@@ -108,9 +106,8 @@ async fn peer_object(
             _ => input_user(call, id)?,
         };
         let users = call
-            .invoke(&tl::functions::users::GetUsers { id: vec![user] })
+            .invoke_caching(&tl::functions::users::GetUsers { id: vec![user] })
             .await?;
-        call.account.cache_peers(&users, &[]).await;
         let u = users.first().ok_or_else(|| unknown_peer(&id.to_string()))?;
         return Ok(model::user(u, &ctx));
     }
@@ -237,9 +234,8 @@ pub async fn get_peer_info(call: &Call<'_>) -> Result<Object, ApiError> {
             _ => input_user(call, id)?,
         };
         let tl::enums::users::UserFull::Full(full) = call
-            .invoke(&tl::functions::users::GetFullUser { id: user })
+            .invoke_caching(&tl::functions::users::GetFullUser { id: user })
             .await?;
-        call.account.cache_peers(&full.users, &full.chats).await;
         let tl::enums::UserFull::Full(info) = &full.full_user;
         let base = full.users.iter().find_map(|u| match u {
             tl::enums::User::User(u) if u.id == info.id => Some(u),
@@ -255,16 +251,15 @@ pub async fn get_peer_info(call: &Call<'_>) -> Result<Object, ApiError> {
         o.insert_some("pinned", info.pinned_msg_id.filter(|p| *p != 0));
     } else {
         let full = if is_channel(id) {
-            call.invoke(&tl::functions::channels::GetFullChannel {
+            call.invoke_caching(&tl::functions::channels::GetFullChannel {
                 channel: input_channel(call, id)?,
             })
             .await?
         } else {
-            call.invoke(&tl::functions::messages::GetFullChat { chat_id: -id })
+            call.invoke_caching(&tl::functions::messages::GetFullChat { chat_id: -id })
                 .await?
         };
         let tl::enums::messages::ChatFull::Full(full) = full;
-        call.account.cache_peers(&full.users, &full.chats).await;
         let base = full
             .chats
             .iter()
@@ -335,20 +330,18 @@ pub(crate) fn user_id(u: &tl::enums::User) -> i64 {
 pub async fn get_contacts(call: &Call<'_>) -> Result<Object, ApiError> {
     call.auth()?;
     let contacts = call
-        .invoke(&tl::functions::contacts::GetContacts { hash: 0 })
+        .invoke_caching(&tl::functions::contacts::GetContacts { hash: 0 })
         .await?;
     let ctx = call.model_ctx();
     let list = match contacts {
-        tl::enums::contacts::Contacts::Contacts(c) => {
-            call.account.cache_peers(&c.users, &[]).await;
-            c.contacts
-                .iter()
-                .filter_map(|tl::enums::Contact::Contact(k)| {
-                    c.users.iter().find(|u| user_id(u) == k.user_id)
-                })
-                .map(|u| Value::Object(model::user(u, &ctx)))
-                .collect()
-        }
+        tl::enums::contacts::Contacts::Contacts(c) => c
+            .contacts
+            .iter()
+            .filter_map(|tl::enums::Contact::Contact(k)| {
+                c.users.iter().find(|u| user_id(u) == k.user_id)
+            })
+            .map(|u| Value::Object(model::user(u, &ctx)))
+            .collect(),
         tl::enums::contacts::Contacts::NotModified => Vec::new(),
     };
     Ok(res(Value::Array(list)))
@@ -364,14 +357,13 @@ pub async fn search_chats(call: &Call<'_>) -> Result<Object, ApiError> {
         .filter(|l| *l > 0)
         .unwrap_or(20);
     let tl::enums::contacts::Found::Found(found) = call
-        .invoke(&tl::functions::contacts::Search {
+        .invoke_caching(&tl::functions::contacts::Search {
             broadcasts: false,
             bots: false,
             q: q.to_owned(),
             limit: limit as i32,
         })
         .await?;
-    call.account.cache_peers(&found.users, &found.chats).await;
     let ctx = call.model_ctx();
     let list = found
         .my_results
@@ -431,7 +423,7 @@ pub async fn get_participants(call: &Call<'_>) -> Result<Object, ApiError> {
     let filter = participant_filter(call.params.get("filter").unwrap_or("Recent"))?;
     let (id, _) = resolve(call, reference).await?;
     let answer = call
-        .invoke(&tl::functions::channels::GetParticipants {
+        .invoke_caching(&tl::functions::channels::GetParticipants {
             channel: input_channel(call, id)?,
             filter,
             offset: offset as i32,
@@ -442,7 +434,6 @@ pub async fn get_participants(call: &Call<'_>) -> Result<Object, ApiError> {
     let tl::enums::channels::ChannelParticipants::Participants(p) = answer else {
         return Ok(res(Value::Array(Vec::new())));
     };
-    call.account.cache_peers(&p.users, &p.chats).await;
     let ctx = call.model_ctx();
     let mut list = Vec::new();
     for part in &p.participants {
@@ -473,18 +464,17 @@ pub(super) async fn fetch_chats(
     id: i64,
 ) -> Result<Vec<tl::enums::Chat>, ApiError> {
     let chats = if is_channel(id) {
-        call.invoke(&tl::functions::channels::GetChannels {
+        call.invoke_caching(&tl::functions::channels::GetChannels {
             id: vec![input_channel(call, id)?],
         })
         .await?
     } else {
-        call.invoke(&tl::functions::messages::GetChats { id: vec![-id] })
+        call.invoke_caching(&tl::functions::messages::GetChats { id: vec![-id] })
             .await?
     };
     let chats = match chats {
         tl::enums::messages::Chats::Chats(c) => c.chats,
         tl::enums::messages::Chats::Slice(c) => c.chats,
     };
-    call.account.cache_peers(&[], &chats).await;
     Ok(chats)
 }

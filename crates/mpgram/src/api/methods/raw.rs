@@ -69,9 +69,8 @@ pub async fn get_info(call: &Call<'_>) -> Result<Object, ApiError> {
             _ => input_user(call, id)?,
         };
         let users = call
-            .invoke(&tl::functions::users::GetUsers { id: vec![user] })
+            .invoke_caching(&tl::functions::users::GetUsers { id: vec![user] })
             .await?;
-        call.account.cache_peers(&users, &[]).await;
         return user_info(users.first().ok_or_else(empty)?);
     }
     let chats = super::peers::fetch_chats(call, id).await?;
@@ -114,9 +113,8 @@ pub async fn get_full_info(call: &Call<'_>) -> Result<Object, ApiError> {
             _ => input_user(call, id)?,
         };
         let tl::enums::users::UserFull::Full(full) = call
-            .invoke(&tl::functions::users::GetFullUser { id: user })
+            .invoke_caching(&tl::functions::users::GetFullUser { id: user })
             .await?;
-        call.account.cache_peers(&full.users, &full.chats).await;
         let tl::enums::UserFull::Full(inner) = &full.full_user;
         let base = full
             .users
@@ -126,16 +124,15 @@ pub async fn get_full_info(call: &Call<'_>) -> Result<Object, ApiError> {
         user_info(base)?.with("full", full_object(&full.full_user)?)
     } else {
         let answer = if is_channel(id) {
-            call.invoke(&tl::functions::channels::GetFullChannel {
+            call.invoke_caching(&tl::functions::channels::GetFullChannel {
                 channel: input_channel(call, id)?,
             })
             .await?
         } else {
-            call.invoke(&tl::functions::messages::GetFullChat { chat_id: -id })
+            call.invoke_caching(&tl::functions::messages::GetFullChat { chat_id: -id })
                 .await?
         };
         let tl::enums::messages::ChatFull::Full(full) = answer;
-        call.account.cache_peers(&full.users, &full.chats).await;
         chat_info(find_chat(&full.chats, id).ok_or_else(empty)?)?
             .with("full", full_object(&full.full_chat)?)
     };
@@ -148,12 +145,10 @@ pub async fn resolve_phone(call: &Call<'_>) -> Result<Object, ApiError> {
     call.auth()?;
     let phone = call.params.required_set("phone")?;
     let answer = call
-        .invoke(&tl::functions::contacts::ResolvePhone {
+        .invoke_caching(&tl::functions::contacts::ResolvePhone {
             phone: phone.to_owned(),
         })
         .await?;
-    let tl::enums::contacts::ResolvedPeer::Peer(found) = &answer;
-    call.account.cache_peers(&found.users, &found.chats).await;
     Ok(res(raw(&answer)?))
 }
 
@@ -163,23 +158,10 @@ pub async fn check_chat_invite(call: &Call<'_>) -> Result<Object, ApiError> {
     call.auth()?;
     let hash = call.params.required_set("id")?;
     let answer = call
-        .invoke(&tl::functions::messages::CheckChatInvite {
+        .invoke_caching(&tl::functions::messages::CheckChatInvite {
             hash: hash.to_owned(),
         })
         .await?;
-    match &answer {
-        tl::enums::ChatInvite::Already(a) => {
-            call.account
-                .cache_peers(&[], std::slice::from_ref(&a.chat))
-                .await;
-        }
-        tl::enums::ChatInvite::Peek(p) => {
-            call.account
-                .cache_peers(&[], std::slice::from_ref(&p.chat))
-                .await;
-        }
-        tl::enums::ChatInvite::Invite(_) => {}
-    }
     Ok(res(raw(&answer)?))
 }
 
@@ -190,7 +172,7 @@ pub async fn get_exported_chat_invites(call: &Call<'_>) -> Result<Object, ApiErr
     let reference = call.params.required_set("peer")?;
     let (_, peer) = resolve(call, reference).await?;
     let tl::enums::messages::ExportedChatInvites::Invites(found) = call
-        .invoke(&tl::functions::messages::GetExportedChatInvites {
+        .invoke_caching(&tl::functions::messages::GetExportedChatInvites {
             revoked: false,
             peer,
             admin_id: tl::enums::InputUser::UserSelf,
@@ -199,7 +181,6 @@ pub async fn get_exported_chat_invites(call: &Call<'_>) -> Result<Object, ApiErr
             limit: 20,
         })
         .await?;
-    call.account.cache_peers(&found.users, &[]).await;
     Ok(res(raw(&found.invites)?))
 }
 

@@ -14,6 +14,7 @@ use super::updates_queue::{Entry, UpdateHub};
 use super::{res, Call, Reply};
 use crate::api::error::ApiError;
 use crate::api::json::{Encoding, Object, Value};
+use crate::model::peer::PeerId;
 use crate::model::{self, ModelCtx};
 use crate::telegram::Account;
 
@@ -299,7 +300,7 @@ impl Filter {
                 | U::ReadChannelOutbox(_)
                 | U::ChannelUserTyping(_)
         );
-        let is_channel_peer = self.peer <= -1_000_000_000_000;
+        let is_channel_peer = PeerId::new(self.peer).is_channel();
         if matches!(
             u,
             U::DeleteMessages(_)
@@ -375,7 +376,7 @@ impl ReadTarget {
     /// Failures are ignored, as in the reference: the answer matters more.
     async fn mark(&self, account: &Account, max_id: i32) {
         let wait = Duration::from_secs(5);
-        if self.peer <= -1_000_000_000_000 {
+        if PeerId::new(self.peer).is_channel() {
             if self.top_msg != 0 {
                 let Some(peer) = account.input_peer(self.peer) else {
                     return;
@@ -519,12 +520,21 @@ pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
         mute_info: filter.peer == 0 && call.params.flag("m"),
     };
     let guard = call.device.map(|d| hub.open_poll(d));
+    let poll = Poll {
+        hub,
+        guard,
+        offset,
+        timeout,
+        limit,
+        delay,
+        filter,
+        cx,
+        enc,
+        extras,
+    };
     let (tx, rx) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
-        let body = poll(
-            &hub, guard, &tx, offset, timeout, limit, delay, &filter, &cx, enc, &extras,
-        )
-        .await;
+        let body = poll.run(&tx).await;
         let _ = tx.send(body).await;
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -533,95 +543,134 @@ pub fn updates(call: &Call<'_>) -> Result<Reply, ApiError> {
     Ok(Reply::Stream(axum::body::Body::from_stream(stream)))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn poll(
-    hub: &UpdateHub,
-    mut guard: Option<super::updates_queue::PollGuard>,
-    tx: &mpsc::Sender<Bytes>,
+/// One long poll, read from the request (§3.1): what it waits on and how it answers.
+struct Poll {
+    hub: UpdateHub,
+    /// Ends the poll on `cancelUpdates` (a device's poll only).
+    guard: Option<super::updates_queue::PollGuard>,
+    /// Deliver updates after this id.
     offset: u32,
+    /// Seconds to wait for a first update.
     timeout: i64,
+    /// Most updates read from the queue per pass.
     limit: usize,
+    /// Seconds to keep collecting once an update is in.
     delay: i64,
-    filter: &Filter,
-    cx: &ModelCtx,
+    filter: Filter,
+    cx: ModelCtx,
     enc: Encoding,
-    extras: &Extras,
-) -> Bytes {
-    if tx.send(Bytes::from_static(b" ")).await.is_err() {
-        return Bytes::new();
-    }
-    if timeout <= 0 {
-        return Bytes::from_static(b"{\"res\":[]}");
-    }
-    let start = Instant::now();
-    let deadline = start + Duration::from_secs(timeout.unsigned_abs());
-    let delay_end = (delay > 0).then(|| start + Duration::from_secs(delay.unsigned_abs()));
-    let mut watch = hub.watch();
-    let mut cursor = offset;
-    let mut out: Vec<Value> = Vec::new();
-    // The id of the last new message delivered, for `read`.
-    let mut last_new: Option<i32> = None;
-    let mut next_space = Instant::now() + SPACE_EVERY;
-    loop {
-        watch.borrow_and_update();
-        for e in hub.after(cursor, limit) {
-            cursor = e.id;
-            if !filter.keeps(&e.update) {
-                continue;
+    extras: Extras,
+}
+
+/// The poll's answer: `{"res":[…]}` in the request's encoding. With no update it is always the
+/// compact `{"res":[]}`, `pretty` or not, as it always was.
+fn answer(updates: Vec<Value>, enc: Encoding) -> Bytes {
+    let enc = if updates.is_empty() {
+        Encoding::ASCII
+    } else {
+        enc
+    };
+    Bytes::from(res(Value::Array(updates)).to_vec(enc))
+}
+
+/// The answer when `cancelUpdates` ended the poll: always the compact `{"cancel":1}`.
+fn cancel_answer() -> Bytes {
+    Bytes::from(Object::new().with("cancel", 1).to_vec(Encoding::ASCII))
+}
+
+impl Poll {
+    /// Streams keep-alive spaces to `tx` while it waits, and returns the JSON answer.
+    async fn run(self, tx: &mpsc::Sender<Bytes>) -> Bytes {
+        let Poll {
+            hub,
+            mut guard,
+            offset,
+            timeout,
+            limit,
+            delay,
+            filter,
+            cx,
+            enc,
+            extras,
+        } = self;
+        if tx.send(Bytes::from_static(b" ")).await.is_err() {
+            return Bytes::new();
+        }
+        if timeout <= 0 {
+            return answer(Vec::new(), enc);
+        }
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(timeout.unsigned_abs());
+        let delay_end = (delay > 0).then(|| start + Duration::from_secs(delay.unsigned_abs()));
+        let mut watch = hub.watch();
+        let mut cursor = offset;
+        let mut out: Vec<Value> = Vec::new();
+        // The id of the last new message delivered, for `read`.
+        let mut last_new: Option<i32> = None;
+        let mut next_space = Instant::now() + SPACE_EVERY;
+        loop {
+            watch.borrow_and_update();
+            for e in hub.after(cursor, limit) {
+                cursor = e.id;
+                if !filter.keeps(&e.update) {
+                    continue;
+                }
+                let Some(mut u) = render(&e.update, &cx) else {
+                    continue;
+                };
+                if extras.mute_info {
+                    extras
+                        .add_mute_info(&e.update, &mut u, filter.self_id)
+                        .await;
+                }
+                if let Some((_, Some(id))) = update_peer(&e.update, filter.self_id) {
+                    last_new = Some(id);
+                }
+                out.push(Value::Object(
+                    Object::new()
+                        .with("update_id", i64::from(e.id))
+                        .with("update", u),
+                ));
             }
-            let Some(mut u) = render(&e.update, cx) else {
-                continue;
+            let now = Instant::now();
+            if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
+                break;
+            }
+            if now >= deadline || hub.closing() {
+                break;
+            }
+            let wake = next_space
+                .min(deadline)
+                .min(delay_end.filter(|_| !out.is_empty()).unwrap_or(deadline));
+            let cancelled = async {
+                match guard.as_mut() {
+                    Some(g) => g.cancelled().await,
+                    None => std::future::pending().await,
+                }
             };
-            if extras.mute_info {
-                extras
-                    .add_mute_info(&e.update, &mut u, filter.self_id)
-                    .await;
-            }
-            if let Some((_, Some(id))) = update_peer(&e.update, filter.self_id) {
-                last_new = Some(id);
-            }
-            out.push(Value::Object(
-                Object::new()
-                    .with("update_id", i64::from(e.id))
-                    .with("update", u),
-            ));
-        }
-        let now = Instant::now();
-        if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
-            break;
-        }
-        if now >= deadline || hub.closing() {
-            break;
-        }
-        let wake = next_space
-            .min(deadline)
-            .min(delay_end.filter(|_| !out.is_empty()).unwrap_or(deadline));
-        let cancelled = async {
-            match guard.as_mut() {
-                Some(g) => g.cancelled().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = watch.changed() => {}
-            () = cancelled => return Bytes::from_static(b"{\"cancel\":1}"),
-            () = tokio::time::sleep_until(wake) => {
-                if Instant::now() >= next_space {
-                    next_space = Instant::now() + SPACE_EVERY;
-                    if tx.send(Bytes::from_static(b" ")).await.is_err() {
-                        return Bytes::new(); // the client left
+            tokio::select! {
+                _ = watch.changed() => {}
+                () = cancelled => {
+                    return cancel_answer();
+                }
+                () = tokio::time::sleep_until(wake) => {
+                    if Instant::now() >= next_space {
+                        next_space = Instant::now() + SPACE_EVERY;
+                        if tx.send(Bytes::from_static(b" ")).await.is_err() {
+                            return Bytes::new(); // the client left
+                        }
                     }
                 }
             }
         }
+        if out.is_empty() {
+            return answer(out, enc);
+        }
+        if let (Some(target), Some(max_id)) = (&extras.read, last_new) {
+            target.mark(&extras.account, max_id).await;
+        }
+        answer(out, enc)
     }
-    if out.is_empty() {
-        return Bytes::from_static(b"{\"res\":[]}");
-    }
-    if let (Some(target), Some(max_id)) = (&extras.read, last_new) {
-        target.mark(&extras.account, max_id).await;
-    }
-    Bytes::from(res(Value::Array(out)).to_vec(enc))
 }
 
 /// `getLastUpdate` (§4, §8.6): `{"res": envelope}` with the newest queued update (or the exact
@@ -705,5 +754,23 @@ pub(crate) async fn wait_for_message(
             Ok(Ok(())) => {}
             _ => return (seen, false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The J2ME client's strict parser reads these exact bytes (they were literals before).
+    #[test]
+    fn empty_and_cancel_answers_keep_their_bytes() {
+        let pretty = Encoding {
+            unicode: true,
+            pretty: true,
+        };
+        for enc in [Encoding::ASCII, pretty] {
+            assert_eq!(&answer(Vec::new(), enc)[..], b"{\"res\":[]}");
+        }
+        assert_eq!(&cancel_answer()[..], b"{\"cancel\":1}");
     }
 }

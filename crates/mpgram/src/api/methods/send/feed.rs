@@ -6,6 +6,7 @@
 use grammers_tl_types as tl;
 
 use super::super::Call;
+use crate::model::peer::PeerId;
 
 /// What the request sent, to complete a short `updateShortSentMessage`.
 pub struct Sent<'a> {
@@ -16,32 +17,26 @@ pub struct Sent<'a> {
 }
 
 fn tl_peer(id: i64) -> tl::enums::Peer {
-    if id > 0 {
-        tl::types::PeerUser { user_id: id }.into()
-    } else if id <= -1_000_000_000_000 {
-        tl::types::PeerChannel {
-            channel_id: -id - 1_000_000_000_000,
-        }
-        .into()
-    } else {
-        tl::types::PeerChat { chat_id: -id }.into()
+    let id = PeerId::new(id);
+    match (id.channel_id(), id.chat_id()) {
+        (Some(channel_id), _) => tl::types::PeerChannel { channel_id }.into(),
+        (_, Some(chat_id)) => tl::types::PeerChat { chat_id }.into(),
+        _ => tl::types::PeerUser { user_id: id.get() }.into(),
     }
 }
 
 /// Feeds the answer of one own Telegram call into the update queue.
-pub async fn feed(call: &Call<'_>, answer: &tl::enums::Updates, sent: Option<&Sent<'_>>) {
+pub fn feed(call: &Call<'_>, answer: &tl::enums::Updates, sent: Option<&Sent<'_>>) {
     use tl::enums::Updates as U;
     let hub = &call.state.updates;
     match answer {
         U::Updates(u) => {
-            call.account.cache_peers(&u.users, &u.chats).await;
             remember_documents(call, &u.updates);
             for x in &u.updates {
                 hub.push(x.clone());
             }
         }
         U::Combined(u) => {
-            call.account.cache_peers(&u.users, &u.chats).await;
             remember_documents(call, &u.updates);
             for x in &u.updates {
                 hub.push(x.clone());

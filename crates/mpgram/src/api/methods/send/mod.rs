@@ -244,7 +244,7 @@ async fn forward(
     let (_, to_peer) = resolve(call, &lenient_int(peer_ref).to_string()).await?;
     let random_id = msg_ids.iter().map(|_| ids.next()).collect();
     let answer = call
-        .invoke(&tl::functions::messages::ForwardMessages {
+        .invoke_caching(&tl::functions::messages::ForwardMessages {
             silent: false,
             background: false,
             with_my_score: false,
@@ -270,7 +270,7 @@ async fn forward(
         })
         .await;
     match answer {
-        Ok(u) => feed::feed(call, &u, None).await,
+        Ok(u) => feed::feed(call, &u, None),
         Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => {}
         Err(e) => return Err(e),
     }
@@ -327,7 +327,7 @@ async fn edit(
     media: Option<tl::enums::InputMedia>,
 ) -> Result<(), ApiError> {
     let answer = call
-        .invoke(&tl::functions::messages::EditMessage {
+        .invoke_caching(&tl::functions::messages::EditMessage {
             no_webpage: false,
             invert_media: false,
             peer: msg.input_peer.clone(),
@@ -344,7 +344,7 @@ async fn edit(
         .await;
     match answer {
         Ok(u) => {
-            feed::feed(call, &u, None).await;
+            feed::feed(call, &u, None);
             Ok(())
         }
         // The message already reads so (§1.9: answering success is allowed).
@@ -361,7 +361,7 @@ async fn send_media(
     ids: &mut RandomIds<'_>,
 ) -> Result<(), ApiError> {
     let answer = call
-        .invoke(&tl::functions::messages::SendMedia {
+        .invoke_caching(&tl::functions::messages::SendMedia {
             silent: false,
             background: false,
             clear_draft: false,
@@ -387,7 +387,7 @@ async fn send_media(
         .await;
     match answer {
         Ok(u) => {
-            feed::feed(call, &u, Some(&msg.sent(msg.text, msg.entities))).await;
+            feed::feed(call, &u, Some(&msg.sent(msg.text, msg.entities)));
             Ok(())
         }
         Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => Ok(()),
@@ -403,7 +403,7 @@ async fn send_text(
 ) -> Result<(), ApiError> {
     for (part, part_entities) in split::split(msg.text, msg.entities, split::MAX_MESSAGE) {
         let answer = call
-            .invoke(&tl::functions::messages::SendMessage {
+            .invoke_caching(&tl::functions::messages::SendMessage {
                 no_webpage: false,
                 silent: false,
                 background: false,
@@ -429,7 +429,7 @@ async fn send_text(
             })
             .await;
         match answer {
-            Ok(u) => feed::feed(call, &u, Some(&msg.sent(&part, &part_entities))).await,
+            Ok(u) => feed::feed(call, &u, Some(&msg.sent(&part, &part_entities))),
             // Already posted by an earlier attempt with the same `r` (§0.8).
             Err(e) if is_rpc(&e, "RANDOM_ID_DUPLICATE") => {}
             Err(e) => return Err(e),
