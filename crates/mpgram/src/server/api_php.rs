@@ -218,6 +218,15 @@ pub(super) fn route() -> axum::routing::MethodRouter<AppState> {
     .fallback(handle)
 }
 
+/// An `api.php` call as the route table would answer it (`GET` and `POST`, from the edge's
+/// shortcut): the request read, then [`handle`]; the edge finishes the answer as the table does.
+pub(super) async fn serve(state: AppState, req: Request) -> Response<Body> {
+    match ApiRequest::from_request(req, &state).await {
+        Ok(req) => handle(State(state), req).await,
+        Err(refused) => refused,
+    }
+}
+
 async fn handle(State(state): State<AppState>, req: ApiRequest) -> Response<Body> {
     let features = state.config().features;
     let h = &req.headers;
