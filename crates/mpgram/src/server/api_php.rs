@@ -264,6 +264,7 @@ fn respond(
 ) -> Response<Body> {
     match reply {
         Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
+        Ok(Reply::Written(bytes)) => json_response(200, bytes, features),
         Ok(Reply::Empty) => {
             // `readMessages`: an empty body without the JSON headers, as the reference.
             let mut r = Response::new(Body::empty());
@@ -321,7 +322,7 @@ fn now_unix() -> i64 {
 /// names and the fixed values are parsed once, not on every answer).
 pub(crate) fn json_response(
     status: u16,
-    body: Vec<u8>,
+    body: impl Into<Body>,
     features: ServerFeatures,
 ) -> Response<Body> {
     type Parsed = Vec<(HeaderName, Option<HeaderValue>)>;
