@@ -373,6 +373,9 @@ pub(crate) fn json_response(
         &sets[usize::from(features.file_rewrite) + 2 * usize::from(features.voice_conversion)];
     let mut r = Response::new(body.into());
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    // Room for these headers and the ones added later (`Content-Length`, `Retry-After`): the
+    // map is allocated once instead of grown.
+    *r.headers_mut() = HeaderMap::with_capacity(set.len() + 2);
     let h = r.headers_mut();
     for (name, value) in set {
         let value = value.clone().unwrap_or_else(server_time);

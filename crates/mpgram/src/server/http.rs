@@ -17,7 +17,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{Extensions, HeaderName, Response};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt as _;
@@ -248,7 +248,13 @@ pub async fn run_with_slots(
         let router = router.clone();
         let case = case.clone();
         let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let mut req: Request = req.map(Body::new);
+            // A request without a body (most: `GET`) gets the empty body, which costs no
+            // allocation; the others keep hyper's stream.
+            let mut req: Request = if req.body().is_end_stream() {
+                req.map(|_| Body::empty())
+            } else {
+                req.map(Body::new)
+            };
             req.extensions_mut().insert(addrs);
             // The edge is always ready: call it directly.
             let answer = router.serve(req);
