@@ -149,10 +149,60 @@ fn read_at(file: &std::fs::File, offset: u64, len: usize) -> std::io::Result<Vec
 /// The merged parameter table (`PARAMS` of the reference).
 #[derive(Debug, Clone, Default)]
 pub struct Params {
-    values: HashMap<String, String>,
+    values: Table,
     /// At least one GET or POST text parameter: the cookie and files do not count (§4 step 3).
     any_request_param: bool,
     file: Option<UploadedFile>,
+}
+
+/// Name → value, a later value replacing an earlier one. Nearly every request carries a handful
+/// of parameters: those live in a short list (no hashing, one allocation); a table that grows
+/// past [`SMALL_TABLE`] moves to a map, so a body of many thousand names stays linear.
+#[derive(Debug, Clone)]
+enum Table {
+    Small(Vec<(String, String)>),
+    Large(HashMap<String, String>),
+}
+
+/// Most names a [`Table::Small`] holds.
+const SMALL_TABLE: usize = 16;
+
+impl Default for Table {
+    fn default() -> Self {
+        Self::Small(Vec::new())
+    }
+}
+
+impl Table {
+    fn insert(&mut self, name: String, value: String) {
+        match self {
+            Self::Small(list) => {
+                if let Some(slot) = list.iter_mut().find(|(k, _)| *k == name) {
+                    slot.1 = value;
+                } else if list.len() < SMALL_TABLE {
+                    list.push((name, value));
+                } else {
+                    let mut map: HashMap<String, String> =
+                        std::mem::take(list).into_iter().collect();
+                    map.insert(name, value);
+                    *self = Self::Large(map);
+                }
+            }
+            Self::Large(map) => {
+                map.insert(name, value);
+            }
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        match self {
+            Self::Small(list) => list
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+            Self::Large(map) => map.get(name).map(String::as_str),
+        }
+    }
 }
 
 /// Body content types we parse; anything else (JSON, …) is ignored like PHP does.
@@ -242,12 +292,12 @@ impl Params {
 
     /// The value if the parameter is *set* (present, even empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        self.values.get(name)
     }
 
     /// *set*: present, even with an empty value.
     pub fn is_set(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+        self.values.get(name).is_some()
     }
 
     /// The value if the parameter is *non-empty*: present and neither `""` nor `"0"`.
@@ -372,6 +422,10 @@ pub fn parse_urlencoded(input: &[u8]) -> Vec<(String, String)> {
 
 /// `+` is a space, then percent-decoding, then lenient UTF-8/CESU-8.
 fn form_decode(raw: &[u8]) -> String {
+    // Most names and values (`method=me`, `v=12`, a token) need no decoding: one copy.
+    if !raw.iter().any(|&b| b == b'+' || b == b'%') {
+        return decode_text(raw);
+    }
     let plus_fixed: Vec<u8> = raw
         .iter()
         .map(|&b| if b == b'+' { b' ' } else { b })
@@ -605,6 +659,37 @@ mod tests {
             body,
             cookie: None,
         }
+    }
+
+    #[test]
+    fn the_last_value_wins_in_a_short_list_and_past_it() {
+        let mut query: Vec<String> = (0..40).map(|i| format!("p{i}={i}")).collect();
+        query.push("p3=again".into());
+        query.push("p30=again".into());
+        let p = Params::parse(&input(&query.join("&"), None, b""));
+        assert_eq!(
+            p.get("p3"),
+            Some("again"),
+            "replaced while the list was short"
+        );
+        assert_eq!(p.get("p30"), Some("again"), "replaced in the map");
+        assert_eq!(p.get("p39"), Some("39"));
+        assert_eq!(p.get("p40"), None);
+        let short = Params::parse(&input("a=1&b=2&a=3", None, b""));
+        assert_eq!((short.get("a"), short.get("b")), (Some("3"), Some("2")));
+    }
+
+    #[test]
+    fn undecoded_and_decoded_values_agree() {
+        let p = Params::parse(&input(
+            "a=x+y&b=%C3%A9&c=plain&d=%ED%A0%BD%ED%B8%80",
+            None,
+            b"",
+        ));
+        assert_eq!(p.get("a"), Some("x y"));
+        assert_eq!(p.get("b"), Some("é"));
+        assert_eq!(p.get("c"), Some("plain"));
+        assert_eq!(p.get("d"), Some("😀"));
     }
 
     const J2ME_CT: &str =

@@ -25,6 +25,7 @@ pub mod tokens;
 mod user_code;
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -196,6 +197,9 @@ struct State {
 #[derive(Clone)]
 pub struct Pairing {
     state: Arc<Mutex<State>>,
+    /// `State::revision`, readable without the lock: every API call reads it twice (see
+    /// [`Pairing::revision`]), and the lock is shared by every connection.
+    revision: Arc<AtomicU64>,
     clock: Arc<dyn Clock>,
     changes: broadcast::Sender<Change>,
     saved: Arc<saved::Saved>,
@@ -221,6 +225,7 @@ impl Pairing {
 
     pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         Self {
+            revision: Arc::new(AtomicU64::new(0)),
             state: Arc::new(Mutex::new(State {
                 ask_before_pairing: false,
                 user_code: UserCode::new(),
@@ -264,6 +269,8 @@ impl Pairing {
         let now = self.now();
         let mut s = self.lock();
         let r = f(&mut s, now);
+        // Every change of the revision happens in here, under the lock.
+        self.revision.store(s.revision, Ordering::Release);
         let after = Observed {
             window: Some((
                 s.user_code.state(now),
@@ -491,7 +498,7 @@ impl Pairing {
     /// Bumped whenever the device list changes in a way worth saving now (pair, rename, revoke).
     /// Last-seen updates do not bump it; the vault saves them with the next write or at exit.
     pub fn revision(&self) -> u64 {
-        self.lock().revision
+        self.revision.load(Ordering::Acquire)
     }
 
     // ---- Phone side ----------------------------------------------------------------------------

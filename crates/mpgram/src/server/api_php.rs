@@ -15,6 +15,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
+use axum::http::header::AsHeaderName;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
 
 use super::body::{read_params, BodyError, BodyLimits, Head};
@@ -48,8 +49,23 @@ pub struct ApiRequest {
     pub devices_before: u64,
 }
 
-pub(super) fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn header_str(h: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The request headers `api.php` reads, as parsed names: a lookup by `&str` parses and
+/// lowercases the name again on every call.
+mod names {
+    use axum::http::HeaderName;
+
+    pub static USER: HeaderName = HeaderName::from_static("x-mpgram-user");
+    pub static INSTANCE_PASSWORD: HeaderName =
+        HeaderName::from_static("x-mpgram-instance-password");
+    pub static APP_VERSION: HeaderName = HeaderName::from_static("x-mpgram-app-version");
+    pub static DEVICE: HeaderName = HeaderName::from_static("x-mpgram-device");
+    pub static SYSTEM: HeaderName = HeaderName::from_static("x-mpgram-system");
+    pub static UNICODE: HeaderName = HeaderName::from_static("x-mpgram-unicode");
+    pub static KEEP_EMOJI: HeaderName = HeaderName::from_static("x-mpgram-keep-emoji");
 }
 
 /// The connection's peer address, loopback when the listener did not record one.
@@ -61,12 +77,12 @@ pub(super) fn peer_ip(req: &Request) -> IpAddr {
 
 /// What the phone says about itself, from the request headers (`client-j2me.md` §3.2).
 fn device_info(h: &HeaderMap) -> DeviceInfo {
-    let get = |n: &str| header_str(h, n).map(str::to_owned);
+    let get = |n: &HeaderName| header_str(h, n).map(str::to_owned);
     DeviceInfo {
-        model: get(headers::X_MPGRAM_DEVICE),
-        system: get(headers::X_MPGRAM_SYSTEM),
-        app_version: get(headers::X_MPGRAM_APP_VERSION),
-        user_agent: get(header::USER_AGENT.as_str()),
+        model: get(&names::DEVICE),
+        system: get(&names::SYSTEM),
+        app_version: get(&names::APP_VERSION),
+        user_agent: get(&header::USER_AGENT),
     }
 }
 
@@ -112,8 +128,8 @@ impl FromRequest<AppState> for ApiRequest {
         // else a few KiB (`body.rs`).
         let head = Head {
             query: parts.uri.query().unwrap_or(""),
-            content_type: header_str(h, header::CONTENT_TYPE.as_str()),
-            cookie: header_str(h, header::COOKIE.as_str()),
+            content_type: header_str(h, &header::CONTENT_TYPE),
+            cookie: header_str(h, &header::COOKIE),
             is_post: parts.method == Method::POST,
         };
         let early = Params::parse(&RequestInput {
@@ -123,9 +139,10 @@ impl FromRequest<AppState> for ApiRequest {
         });
         let params = if head.is_post {
             let early_token =
-                api_token(header_str(h, headers::X_MPGRAM_USER), &early).filter(|t| !t.is_empty());
+                api_token(header_str(h, &names::USER), &early).filter(|t| !t.is_empty());
             let known = early_token.is_some_and(|t| p.pairing.is_device(t) || p.guests.is_guest(t));
-            match read_body(state, head, body, known).await {
+            // Boxed: a body reader is a large future, and GET requests (most) need none.
+            match Box::pin(read_body(state, head, body, known)).await {
                 Ok(params) => params,
                 Err(e) => {
                     if let (Some(t), false) = (early_token, known) {
@@ -141,8 +158,8 @@ impl FromRequest<AppState> for ApiRequest {
             // Without a body the query and cookie are all the parameters there are.
             early
         };
-        let enc = params.encoding(h.contains_key(headers::X_MPGRAM_UNICODE));
-        let token = api_token(header_str(h, headers::X_MPGRAM_USER), &params)
+        let enc = params.encoding(h.contains_key(&names::UNICODE));
+        let token = api_token(header_str(h, &names::USER), &params)
             .filter(|t| !t.is_empty())
             .map(str::to_owned);
         let parsed = params.method_and_version().map(|(m, v)| (m.to_owned(), v));
@@ -208,6 +225,15 @@ pub(super) fn route() -> axum::routing::MethodRouter<AppState> {
     .fallback(handle)
 }
 
+/// An `api.php` call as the route table would answer it (`GET` and `POST`, from the edge's
+/// shortcut): the request read, then [`handle`]; the edge finishes the answer as the table does.
+pub(super) async fn serve(state: AppState, req: Request) -> Response<Body> {
+    match ApiRequest::from_request(req, &state).await {
+        Ok(req) => handle(State(state), req).await,
+        Err(refused) => refused,
+    }
+}
+
 async fn handle(State(state): State<AppState>, req: ApiRequest) -> Response<Body> {
     let features = state.config().features;
     let h = &req.headers;
@@ -219,9 +245,9 @@ async fn handle(State(state): State<AppState>, req: ApiRequest) -> Response<Body
         token: req.token.as_deref(),
         ip: req.ip,
         info: &req.info,
-        keep_emoji: h.contains_key(headers::X_MPGRAM_KEEP_EMOJI),
-        unicode: h.contains_key(headers::X_MPGRAM_UNICODE),
-        password: header_str(h, headers::X_MPGRAM_INSTANCE_PASSWORD),
+        keep_emoji: h.contains_key(&names::KEEP_EMOJI),
+        unicode: h.contains_key(&names::UNICODE),
+        password: header_str(h, &names::INSTANCE_PASSWORD),
     };
     let reply = methods::dispatch(&call, &state.instance()).await;
     persist_if_changed(&state, req.devices_before).await;
@@ -245,6 +271,7 @@ fn respond(
 ) -> Response<Body> {
     match reply {
         Ok(Reply::Json(obj)) => json_response(200, obj.to_vec(enc), features),
+        Ok(Reply::Written(bytes)) => json_response(200, bytes, features),
         Ok(Reply::Empty) => {
             // `readMessages`: an empty body without the JSON headers, as the reference.
             let mut r = Response::new(Body::empty());
@@ -302,7 +329,7 @@ fn now_unix() -> i64 {
 /// names and the fixed values are parsed once, not on every answer).
 pub(crate) fn json_response(
     status: u16,
-    body: Vec<u8>,
+    body: impl Into<Body>,
     features: ServerFeatures,
 ) -> Response<Body> {
     type Parsed = Vec<(HeaderName, Option<HeaderValue>)>;
@@ -334,16 +361,38 @@ pub(crate) fn json_response(
     });
     let set =
         &sets[usize::from(features.file_rewrite) + 2 * usize::from(features.voice_conversion)];
-    let mut r = Response::new(Body::from(body));
+    let mut r = Response::new(body.into());
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    // Room for these headers and the ones added later (`Content-Length`, `Retry-After`): the
+    // map is allocated once instead of grown.
+    *r.headers_mut() = HeaderMap::with_capacity(set.len() + 2);
     let h = r.headers_mut();
     for (name, value) in set {
-        let value = value
-            .clone()
-            .unwrap_or_else(|| HeaderValue::from(now_unix()));
+        let value = value.clone().unwrap_or_else(server_time);
         h.insert(name.clone(), value);
     }
     r
+}
+
+/// `X-Server-Time`: the Unix time, written once a second per worker thread rather than for
+/// every answer.
+fn server_time() -> HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(i64, HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let now = now_unix();
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((at, v)) if *at == now => v.clone(),
+            _ => {
+                let v = HeaderValue::from(now);
+                *last = Some((now, v.clone()));
+                v
+            }
+        }
+    })
 }
 
 pub(crate) fn error_response(
@@ -358,4 +407,25 @@ pub(crate) fn error_response(
         }
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names;
+    use crate::api::headers as h;
+
+    #[test]
+    fn parsed_names_are_the_protocol_headers() {
+        for (parsed, spelled) in [
+            (&names::USER, h::X_MPGRAM_USER),
+            (&names::INSTANCE_PASSWORD, h::X_MPGRAM_INSTANCE_PASSWORD),
+            (&names::APP_VERSION, h::X_MPGRAM_APP_VERSION),
+            (&names::DEVICE, h::X_MPGRAM_DEVICE),
+            (&names::SYSTEM, h::X_MPGRAM_SYSTEM),
+            (&names::UNICODE, h::X_MPGRAM_UNICODE),
+            (&names::KEEP_EMOJI, h::X_MPGRAM_KEEP_EMOJI),
+        ] {
+            assert!(parsed.as_str().eq_ignore_ascii_case(spelled), "{spelled}");
+        }
+    }
 }

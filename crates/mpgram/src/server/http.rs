@@ -5,8 +5,8 @@
 //! case-sensitively (`client-j2me.md` §5.5), and hyper writes lowercase names. hyper writes
 //! the original spelling of a header when the response carries its (private) case map, which
 //! it builds only when it parses a message. So at start we let hyper parse one request that
-//! contains our header names in their exact spelling and reuse that map on every response;
-//! other headers get title case (`Content-Length`).
+//! contains our header names in their exact spelling and reuse that map on every response that
+//! carries one of them; other headers get title case (`Content-Length`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,14 +16,13 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{Extensions, Response};
-use hyper::body::Incoming;
+use axum::http::{Extensions, HeaderName, Response};
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tower::Service as _;
 
 use crate::api::headers as h;
 
@@ -37,9 +36,42 @@ pub struct ConnAddrs {
 /// How long open connections get to finish after shutdown is asked for.
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// Builds the extensions that make hyper write our header names verbatim (see module docs).
-async fn header_case_template() -> Extensions {
-    let names = [
+/// Our header names whose exact spelling is not the title case hyper writes anyway
+/// (`X-file-rewrite-supported`); the others (`X-Server-Time`, `Content-Type`, …) need no map.
+fn differs_from_title_case(name: &str) -> bool {
+    let mut after_dash = true;
+    name.chars().any(|c| {
+        let expected = if after_dash {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        };
+        after_dash = c == '-';
+        c != expected
+    })
+}
+
+/// What makes hyper write our header names verbatim (see module docs): the extensions to put
+/// on a response, and the names that call for them.
+#[derive(Clone)]
+struct HeaderCase {
+    template: Extensions,
+    names: Arc<[HeaderName]>,
+}
+
+impl HeaderCase {
+    /// The template goes only on responses that carry a name spelled otherwise than hyper's
+    /// title case: cloning it costs a few allocations per response.
+    fn apply(&self, resp: &mut Response<Body>) {
+        if self.names.iter().any(|n| resp.headers().contains_key(n)) {
+            resp.extensions_mut().extend(self.template.clone());
+        }
+    }
+}
+
+/// Builds the [`HeaderCase`] by letting hyper parse a request with those names.
+async fn header_case_template() -> HeaderCase {
+    let all = [
         h::X_SERVER_TIME,
         h::X_SERVER_API_VERSION,
         h::X_FILE_REWRITE_SUPPORTED,
@@ -50,8 +82,12 @@ async fn header_case_template() -> Extensions {
         h::EXPIRES,
         h::PRAGMA,
     ];
+    let names: Vec<&str> = all
+        .into_iter()
+        .filter(|n| differs_from_title_case(n))
+        .collect();
     let mut raw = b"GET / HTTP/1.1\r\nHost: x\r\n".to_vec();
-    for n in names {
+    for n in &names {
         raw.extend_from_slice(n.as_bytes());
         raw.extend_from_slice(b": x\r\n");
     }
@@ -74,9 +110,15 @@ async fn header_case_template() -> Extensions {
         .serve_connection(TokioIo::new(server), svc);
     let task = tokio::spawn(conn);
     let _ = client.write_all(&raw).await;
-    let ext = rx.recv().await.unwrap_or_default();
+    let template = rx.recv().await.unwrap_or_default();
     task.abort();
-    ext
+    HeaderCase {
+        template,
+        names: names
+            .into_iter()
+            .filter_map(|n| HeaderName::from_bytes(n.as_bytes()).ok())
+            .collect(),
+    }
 }
 
 /// How many connections may be open at once: shared by every listener of a process, so that
@@ -178,7 +220,7 @@ pub async fn run_with_slots(
     shutdown: impl Future<Output = ()>,
     slots: ConnectionSlots,
 ) -> std::io::Result<()> {
-    let template = header_case_template().await;
+    let case = header_case_template().await;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -204,19 +246,25 @@ pub async fn run_with_slots(
             local: stream.local_addr().ok(),
         };
         let router = router.clone();
-        let template = template.clone();
+        let case = case.clone();
         let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let router = router.clone();
-            let template = template.clone();
+            // A request without a body (most: `GET`) gets the empty body, which costs no
+            // allocation; the others keep hyper's stream.
+            let mut req: Request = if req.body().is_end_stream() {
+                req.map(|_| Body::empty())
+            } else {
+                req.map(Body::new)
+            };
+            req.extensions_mut().insert(addrs);
+            // The edge is always ready: call it directly.
+            let answer = router.serve(req);
+            let case = case.clone();
             async move {
-                let mut req: Request = req.map(Body::new);
-                req.extensions_mut().insert(addrs);
-                // The edge is always ready (axum routers are): call it directly.
-                let mut resp: Response<Body> = match router.clone().call(req).await {
+                let mut resp: Response<Body> = match answer.await {
                     Ok(r) => r,
                     Err(never) => match never {},
                 };
-                resp.extensions_mut().extend(template);
+                case.apply(&mut resp);
                 Ok::<_, Infallible>(resp)
             }
         });
@@ -239,4 +287,28 @@ pub async fn run_with_slots(
     drop(listener);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::differs_from_title_case;
+
+    #[test]
+    fn only_names_hyper_would_respell_need_the_template() {
+        for same in [
+            "X-Server-Time",
+            "X-Server-Api-Version",
+            "Content-Type",
+            "Pragma",
+        ] {
+            assert!(!differs_from_title_case(same), "{same}");
+        }
+        for differs in [
+            "X-file-rewrite-supported",
+            "X-voice-conversion-supported",
+            "x-a",
+        ] {
+            assert!(differs_from_title_case(differs), "{differs}");
+        }
+    }
 }

@@ -3,8 +3,8 @@
 //! From `main` to the bytes on the wire: [`http::run`] serves an [`router::Edge`] on a listener
 //! (HTTP/1.1 keep-alive, the header spellings old phones need); [`router`] is the one route
 //! table (`api.php`, `file.php`, `file/NAME`, `ava.php`, `voice.php`, `qrcode.php`, `/pair`)
-//! behind one layer that strips the instance URL's path prefix, one Host check and one
-//! catch-panic layer; [`request`] is the one extractor (parameters, version, caller);
+//! behind the edge, one service that strips the instance URL's path prefix, checks the Host and
+//! catches panics; [`request`] is the one extractor (parameters, version, caller);
 //! [`api_php`] hands the request to [`crate::api::methods::dispatch`] and writes the answer.
 
 pub mod api_php;

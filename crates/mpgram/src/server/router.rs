@@ -2,26 +2,29 @@
 //!
 //! ```text
 //! request ─▶ strip the instance URL's path prefix (`/mp/api.php` → `/api.php`)
-//!         ─▶ catch panics (the MPGram error object, HTTP 500)
 //!         ─▶ paused? (503) ─▶ Host check (403: DNS rebinding)
-//!         ─▶ the route table below
+//!         ─▶ `GET`/`POST /api.php`: its handler; anything else: the route table below
+//! (a panic in any step: the MPGram error object, HTTP 500)
 //! ```
 //! No route calls another router: a guest's request is served by the same handlers, on the
 //! guest's account, as the dispatch decides.
 
-use std::any::Any;
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 
 use axum::body::Body;
+use axum::body::HttpBody as _;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Response, StatusCode, Uri};
-use axum::middleware::Next;
+use axum::http::{header, HeaderValue, Method, Response, StatusCode, Uri};
+use axum::routing::future::RouteFuture;
 use axum::routing::{any, MethodRouter};
 use axum::Router;
-use tower::util::MapRequest;
-use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
+use tower::Service;
 
 use super::api_php::{self, error_response};
 use super::http::ConnAddrs;
@@ -29,16 +32,23 @@ use super::media_routes::{self, Endpoint};
 use super::web;
 use super::AppState;
 use crate::api::error::ApiError;
+use crate::api::headers::ServerFeatures;
 use crate::api::json::Encoding;
 use crate::api::params::{Params, RequestInput};
 use crate::pairing::{check_host, instance_url, PAGE_CONTENT_TYPE};
 
-/// The whole HTTP surface as one service: the route table behind its layers.
-pub type Edge = MapRequest<Router, fn(Request) -> Request>;
+/// The whole HTTP surface as one service: the route table behind the edge's steps (prefix,
+/// pause, Host check, catch-panic). Written by hand rather than as tower layers: every request
+/// passes here, and the layers cost a boxed service, a boxed future and a clone of the state
+/// per request (issue 15).
+#[derive(Clone)]
+pub struct Edge {
+    table: Router,
+    state: AppState,
+}
 
 /// The routes, by the path below the instance URL's prefix.
 pub fn router(state: AppState) -> Edge {
-    let features = state.config().features;
     let media = |ep: Endpoint| -> MethodRouter<AppState> {
         any(move |State(s): State<AppState>, req: Request| media_routes::handle(s, ep, req))
     };
@@ -53,18 +63,123 @@ pub fn router(state: AppState) -> Edge {
     // The browser client's pages: more routes of this one table.
     let table = web::routes(table)
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
-        .layer(CatchPanicLayer::custom(move |_: Box<dyn Any + Send>| {
-            error_response(
-                &ApiError::Internal("internal error".into()),
-                Encoding::ASCII,
-                features,
-            )
-        }))
-        .with_state(state);
-    ServiceBuilder::new()
-        .map_request(strip_prefix as fn(Request) -> Request)
-        .service(table)
+        .with_state(state.clone());
+    Edge { table, state }
+}
+
+impl Service<Request> for Edge {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = EdgeFuture;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The route table is always ready (axum routers are).
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> EdgeFuture {
+        self.serve(req)
+    }
+}
+
+impl Edge {
+    /// [`Service::call`] without `&mut` (hyper's service functions are `Fn`).
+    pub(crate) fn serve(&self, req: Request) -> EdgeFuture {
+        let features = self.state.config().features;
+        let head = req.method() == Method::HEAD;
+        let step = catch_unwind(AssertUnwindSafe(|| {
+            let req = strip_prefix(req);
+            if let Some(refused) = gate(&self.state, &req) {
+                return Step::Done(Some(refused));
+            }
+            // Nearly every request is an `api.php` call: straight to its handler, without the
+            // route table's lookup, its boxed service clone and the extractor plumbing. Other
+            // methods of HTTP (HEAD, OPTIONS, CONNECT) keep the table's handling.
+            if req.uri().path() == "/api.php" && matches!(*req.method(), Method::GET | Method::POST)
+            {
+                return Step::Api(Box::pin(api_php::serve(self.state.clone(), req)));
+            }
+            // A router's clone is one reference count; its `call` wants `&mut`.
+            Step::Route(self.table.clone().call(req))
+        }));
+        EdgeFuture {
+            step: step.unwrap_or_else(|_| Step::Done(Some(panic_response(features)))),
+            features,
+            head,
+        }
+    }
+}
+
+/// The answer of [`Edge`]: the route's, or the edge's own (a refusal, a caught panic).
+pub struct EdgeFuture {
+    step: Step,
+    features: ServerFeatures,
+    /// A HEAD request: the edge's own answers lose their body (as the router's do).
+    head: bool,
+}
+
+enum Step {
+    Api(Pin<Box<dyn Future<Output = Response<Body>> + Send>>),
+    Route(RouteFuture<Infallible>),
+    Done(Option<Response<Body>>),
+}
+
+impl Future for EdgeFuture {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let own = match &mut this.step {
+            Step::Api(api) => match catch_unwind(AssertUnwindSafe(|| api.as_mut().poll(cx))) {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(r)) => r,
+                Err(_) => panic_response(this.features),
+            },
+            Step::Route(route) => {
+                // A panic anywhere below answers the MPGram error object (HTTP 500) instead of
+                // dropping the connection.
+                match catch_unwind(AssertUnwindSafe(|| Pin::new(route).poll(cx))) {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    // The router has finished its answer (`Content-Length`, HEAD).
+                    Ok(Poll::Ready(Ok(r))) => {
+                        this.step = Step::Done(None);
+                        return Poll::Ready(Ok(r));
+                    }
+                    Ok(Poll::Ready(Err(never))) => match never {},
+                    Err(_) => panic_response(this.features),
+                }
+            }
+            Step::Done(answer) => answer
+                .take()
+                .unwrap_or_else(|| panic_response(this.features)),
+        };
+        this.step = Step::Done(None);
+        Poll::Ready(Ok(finish(own, this.head)))
+    }
+}
+
+/// The edge's own answer written as the router writes its answers: `Content-Length` from an
+/// exact body size, and no body for HEAD (the bytes on the wire stay those of a routed answer).
+fn finish(mut r: Response<Body>, head: bool) -> Response<Body> {
+    if !r.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(size) = r.body().size_hint().exact() {
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+        }
+    }
+    if head {
+        *r.body_mut() = Body::empty();
+    }
+    r
+}
+
+/// What a panicking request is answered.
+fn panic_response(features: ServerFeatures) -> Response<Body> {
+    error_response(
+        &ApiError::Internal("internal error".into()),
+        Encoding::ASCII,
+        features,
+    )
 }
 
 /// The instance URL may carry a path prefix (`http://pc:8080/mp/`): every endpoint is served
@@ -118,8 +233,8 @@ fn endpoint_path(path: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Pause, then the Host check (DNS rebinding: a web page must not reach the API through a
-/// name it controls), on every path.
-async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response<Body> {
+/// name it controls), on every path. `Some`: the refusal to answer instead of routing.
+fn gate(state: &AppState, req: &Request) -> Option<Response<Body>> {
     if state.config().paused.load(Ordering::SeqCst) {
         let mut r = Response::new(Body::from(
             r#"{"error":{"message":"MPGram Home is paused on the PC"}}"#,
@@ -129,7 +244,7 @@ async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Respon
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        return r;
+        return Some(r);
     }
     let p = state.pairing();
     let addrs = req.extensions().get::<ConnAddrs>().copied();
@@ -147,14 +262,14 @@ async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Respon
         local.extend(addrs.and_then(|a| a.local).map(|l| l.ip()));
         local.extend(p.pairing.public_address());
         if let Err(e) = check_host(host, &local, &p.host_names) {
-            return plain(
+            return Some(plain(
                 StatusCode::FORBIDDEN,
                 "text/plain; charset=utf-8",
                 e.to_string(),
-            );
+            ));
         }
     }
-    next.run(req).await
+    None
 }
 
 /// `qrcode.php`: the pairing's status pictures, else a QR code of `t`.

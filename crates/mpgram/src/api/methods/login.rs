@@ -76,7 +76,9 @@ pub fn throttled(t: &Throttled) -> ApiError {
 /// methods, for a guest's token on its own account).
 pub(super) async fn dispatch(req: &Request<'_>, inst: &Instance<'_>) -> Option<Answer> {
     if starts_guest_login(req, inst) {
-        return Some(guest_login_step(req, inst, None).await);
+        // Boxed, here and below: the login steps' future is large, and every call's dispatch
+        // would otherwise carry (and move) its size.
+        return Some(Box::pin(guest_login_step(req, inst, None)).await);
     }
     if let Caller::Guest(guest) = req.caller {
         // The captcha / start methods need no token: they keep their pairing meaning.
@@ -89,7 +91,7 @@ pub(super) async fn dispatch(req: &Request<'_>, inst: &Instance<'_>) -> Option<A
                 | "checkAuth"
                 | "logout"
         ) {
-            return Some(guest_login_step(req, inst, Some(guest)).await);
+            return Some(Box::pin(guest_login_step(req, inst, Some(guest))).await);
         }
     }
     if !METHODS.contains(&req.method) {

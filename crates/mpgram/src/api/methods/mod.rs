@@ -30,7 +30,7 @@ use std::net::IpAddr;
 use std::sync::RwLock;
 use std::time::Duration;
 
-use grammers_tl_types::{self as tl, RemoteCall};
+use grammers_tl_types::RemoteCall;
 
 use crate::api::auth::check_instance_password;
 use crate::api::error::{ApiError, RpcError};
@@ -48,6 +48,9 @@ use crate::model;
 pub enum Reply {
     /// A JSON object with the JSON response headers.
     Json(Object),
+    /// A JSON object already written in the request's encoding, with the JSON response headers
+    /// (`me`, from its cache).
+    Written(bytes::Bytes),
     /// An empty body without JSON headers (`readMessages`).
     Empty,
     /// A streamed JSON body (`updates`: keep-alive spaces, then the JSON), never compressed.
@@ -112,7 +115,7 @@ pub struct Request<'a> {
 #[derive(Debug, Default)]
 pub struct MethodState {
     /// The account's own user, so `me` (the client's keep-alive) costs no Telegram call.
-    self_user: RwLock<Option<std::sync::Arc<tl::enums::User>>>,
+    self_user: RwLock<Option<std::sync::Arc<account::SelfUser>>>,
     /// The update queue read by `updates`, `getLastUpdate`, `cancelUpdates`.
     pub(crate) updates: updates_queue::UpdateHub,
     /// The account's own id once known (0 before): the session lookup scans the peer cache.
@@ -328,13 +331,19 @@ pub async fn dispatch(req: &Request<'_>, inst: &Instance<'_>) -> Result<Reply, A
         telegram_timeout: inst.telegram_timeout,
         voice_conversion: inst.voice_conversion,
     };
-    method(req.method, &call).await
+    if matches!(req.method, "me" | "getSelf") {
+        // The keep-alive, most calls of all: answered without entering the table below.
+        return account::me(&call).await.map(Reply::Written);
+    }
+    // Boxed: the table's future is as large as its largest method's, and an unboxed one would
+    // be moved (copied whole) through every future above it on every call.
+    Box::pin(method(req.method, &call)).await
 }
 
 /// Name → method (the name is exact and case-sensitive).
 async fn method(name: &str, call: &Call<'_>) -> Result<Reply, ApiError> {
     let json = match name {
-        "me" | "getSelf" => account::me(call).await?,
+        "me" | "getSelf" => return account::me(call).await.map(Reply::Written),
         "updateStatus" => account::update_status(call).await?,
         "getNotifySettings" => account::get_notify_settings(call).await?,
         "getServerTimeOffset" => account::get_server_time_offset(),
