@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::app::serving::{self, Listening, StoredGuestLogout};
+use crate::app::serving::{self, StoredGuestLogout};
 use crate::app::Saver;
 use crate::control::settings::Settings;
 use crate::control::status::account_info;
@@ -25,6 +25,7 @@ use crate::control::{self, ControlServer, ControlState, ServiceState, Status};
 use crate::home::Home;
 use crate::pairing::{Change, Pairing};
 use crate::reach::{ReachConfig, ReachSwitch};
+use crate::server::http::Listening;
 use crate::server::{listen, AppState, ServerConfig};
 use crate::telegram::{Account, StoredSession};
 

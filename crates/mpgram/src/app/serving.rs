@@ -1,20 +1,16 @@
 //! The wiring `mpgram serve` and the tray's service share: a stored account made ready for
-//! phones (the pairing front, phones' own logins, the saver, the API state) and the listeners
-//! that serve it, with their orderly stop.
+//! phones (the pairing front, phones' own logins, the saver, the API state). The listeners that
+//! serve it are [`crate::server::http::Listening`].
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::{JoinError, JoinHandle};
 
 use crate::app::Saver;
 use crate::control::settings::Settings;
 use crate::guests::GuestConfig;
 use crate::home::Home;
 use crate::pairing::Pairing;
-use crate::server::{self, AppState, PairingHttp, ServerConfig};
+use crate::server::{AppState, PairingHttp, ServerConfig};
 use crate::telegram::Account;
 
 /// The pairing front of an instance, with the window's "Let phones log in to other Telegram
@@ -81,73 +77,4 @@ pub async fn wire_account(
     );
     let state = AppState::new(account.clone(), http.clone(), config);
     Wired { http, state, saver }
-}
-
-/// A listener that ended badly.
-#[derive(Debug, thiserror::Error)]
-pub enum ListenerError {
-    #[error("server task failed: {0}")]
-    Task(#[from] JoinError),
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-}
-
-/// The API server running on its listeners.
-pub struct Listening {
-    state: AppState,
-    stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<std::io::Result<()>>>,
-}
-
-impl Listening {
-    /// Serves `state` on every listener, until [`Listening::stop`].
-    pub fn start(listeners: Vec<TcpListener>, state: &AppState) -> Self {
-        let (stop, stop_rx) = watch::channel(false);
-        let router = server::router(state.clone());
-        let tasks = listeners
-            .into_iter()
-            .map(|l| {
-                let mut rx = stop_rx.clone();
-                let router = router.clone();
-                tokio::spawn(async move {
-                    server::run(l, router, async move {
-                        let _ = rx.wait_for(|stop| *stop).await;
-                    })
-                    .await
-                })
-            })
-            .collect();
-        Self {
-            state: state.clone(),
-            stop,
-            tasks,
-        }
-    }
-
-    /// Open long polls get their (empty) answer instead of a dropped connection, then the
-    /// listeners stop; each gets `grace` (`None`: as long as it takes) before it is aborted.
-    /// The first failure is returned.
-    pub async fn stop(self, grace: Option<Duration>) -> Result<(), ListenerError> {
-        self.state.close_polls();
-        let _ = self.stop.send(true);
-        let mut result = Ok(());
-        for t in self.tasks {
-            let ended = match grace {
-                Some(grace) => {
-                    let abort = t.abort_handle();
-                    if let Ok(ended) = tokio::time::timeout(grace, t).await {
-                        ended
-                    } else {
-                        abort.abort();
-                        continue;
-                    }
-                }
-                None => t.await,
-            };
-            if result.is_ok() {
-                result = ended.map_err(ListenerError::from).and_then(|r| Ok(r?));
-            }
-        }
-        result
-    }
 }

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use mpgram::app::serving::{self, Listening, StoredGuestLogout};
+use mpgram::app::serving::{self, StoredGuestLogout};
 use mpgram::control::cli::{self, Action};
 use mpgram::control::client::ControlClient;
 use mpgram::control::{status::account_info, ControlServer, ControlState, Status};
 use mpgram::home::{cli_login, Home};
 use mpgram::pairing::{Auth, DeviceInfo, Pairing};
 use mpgram::reach::{ReachConfig, ReachSwitch};
+use mpgram::server::http::Listening;
 use mpgram::server::{listen, AppState, PairingHttp, ServerConfig};
 use mpgram::store::KeySource;
 use mpgram::telegram::{Account, StoredSession};

@@ -16,11 +16,12 @@ mod pmp;
 mod switch;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::BackoffBuilder as _;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 pub use address::{classify, is_outside, AddressKind};
@@ -223,15 +224,16 @@ impl ReachConfig {
 /// the mapping until its lease ends.
 pub struct Reach {
     status: watch::Receiver<ReachStatus>,
-    stop: Option<oneshot::Sender<()>>,
+    /// Told once, by [`Reach::stop`] (a permit waits if the task is busy).
+    stop: Option<Arc<Notify>>,
     task: JoinHandle<()>,
 }
 
 impl Reach {
     pub fn start(config: ReachConfig) -> Self {
         let (tx, status) = watch::channel(ReachStatus::starting(config.local_port));
-        let (stop, stop_rx) = oneshot::channel();
-        let task = tokio::spawn(run(config, tx, stop_rx));
+        let stop = Arc::new(Notify::new());
+        let task = tokio::spawn(run(config, tx, Arc::clone(&stop)));
         Self {
             status,
             stop: Some(stop),
@@ -247,7 +249,7 @@ impl Reach {
     /// let the lease run out) and ends the task.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            stop.notify_one();
         }
         let abort = self.task.abort_handle();
         if tokio::time::timeout(Duration::from_secs(10), &mut self.task)
@@ -417,7 +419,7 @@ fn failure_status(e: &ReachError, port: u16, was_working: bool) -> ReachStatus {
     s
 }
 
-async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, mut stop: oneshot::Receiver<()>) {
+async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, stop: Arc<Notify>) {
     let t = config.timing;
     let schedule = || {
         backon::ExponentialBuilder::default()
@@ -432,7 +434,7 @@ async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, mut stop: ones
     loop {
         let opened = tokio::select! {
             r = open(&config) => r,
-            _ = &mut stop => return,
+            () = stop.notified() => return,
         };
         let mut mapping = match opened {
             Ok(m) => m,
@@ -442,7 +444,7 @@ async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, mut stop: ones
                 let wait = delays.next().unwrap_or(t.retry_max);
                 tokio::select! {
                     () = tokio::time::sleep(wait) => continue,
-                    _ = &mut stop => return,
+                    () = stop.notified() => return,
                 }
             }
         };
@@ -469,7 +471,7 @@ async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, mut stop: ones
             }
             tokio::select! {
                 () = tokio::time::sleep(t.refresh) => {}
-                _ = &mut stop => {
+                () = stop.notified() => {
                     mapping.close().await;
                     return;
                 }
@@ -486,7 +488,7 @@ async fn run(config: ReachConfig, tx: watch::Sender<ReachStatus>, mut stop: ones
         let wait = delays.next().unwrap_or(t.retry_max);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
-            _ = &mut stop => {
+            () = stop.notified() => {
                 mapping.close().await;
                 return;
             }

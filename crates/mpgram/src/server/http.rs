@@ -22,8 +22,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::{JoinError, JoinHandle};
 
+use super::AppState;
 use crate::api::headers as h;
 
 /// The connection's two ends, put on each request by [`run`].
@@ -287,6 +289,75 @@ pub async fn run_with_slots(
     drop(listener);
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
     Ok(())
+}
+
+/// A listener that ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ListenerError {
+    #[error("server task failed: {0}")]
+    Task(#[from] JoinError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The API server running on its listeners.
+pub struct Listening {
+    state: AppState,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Listening {
+    /// Serves `state` on every listener, until [`Listening::stop`].
+    pub fn start(listeners: Vec<TcpListener>, state: &AppState) -> Self {
+        let (stop, stop_rx) = watch::channel(false);
+        let router = super::router(state.clone());
+        let tasks = listeners
+            .into_iter()
+            .map(|l| {
+                let mut rx = stop_rx.clone();
+                let router = router.clone();
+                tokio::spawn(async move {
+                    run(l, router, async move {
+                        let _ = rx.wait_for(|stop| *stop).await;
+                    })
+                    .await
+                })
+            })
+            .collect();
+        Self {
+            state: state.clone(),
+            stop,
+            tasks,
+        }
+    }
+
+    /// Open long polls get their (empty) answer instead of a dropped connection, then the
+    /// listeners stop; each gets `grace` (`None`: as long as it takes) before it is aborted.
+    /// The first failure is returned.
+    pub async fn stop(self, grace: Option<Duration>) -> Result<(), ListenerError> {
+        self.state.close_polls();
+        let _ = self.stop.send(true);
+        let mut result = Ok(());
+        for t in self.tasks {
+            let ended = match grace {
+                Some(grace) => {
+                    let abort = t.abort_handle();
+                    if let Ok(ended) = tokio::time::timeout(grace, t).await {
+                        ended
+                    } else {
+                        abort.abort();
+                        continue;
+                    }
+                }
+                None => t.await,
+            };
+            if result.is_ok() {
+                result = ended.map_err(ListenerError::from).and_then(|r| Ok(r?));
+            }
+        }
+        result
+    }
 }
 
 #[cfg(test)]
