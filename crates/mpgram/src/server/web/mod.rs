@@ -264,7 +264,7 @@ impl FromRequest<AppState> for Visit {
             paired_now: false,
         };
         if let Some(token) = token {
-            visit.resolve(token).map_err(|r| *r)?;
+            visit.resolve(token, known).map_err(|r| *r)?;
         }
         Ok(visit)
     }
@@ -273,9 +273,11 @@ impl FromRequest<AppState> for Visit {
 impl Visit {
     /// The cookie's value: a ticket waiting for the PC, a device token, or nothing we know (then
     /// the cookie is cleared, and the wrong guess counts like one on `api.php`).
-    fn resolve(&mut self, token: String) -> Result<(), Box<Response<Body>>> {
+    fn resolve(&mut self, token: String, device: bool) -> Result<(), Box<Response<Body>>> {
         let p = self.state.pairing().pairing.clone();
-        if let Some(outcome) = p.poll(self.ip, &token) {
+        // A paired device's token (known before the body was read) is no ticket: every page of
+        // a paired browser skips the ticket lookup.
+        if let Some(outcome) = (!device).then(|| p.poll(self.ip, &token)).flatten() {
             self.who = match outcome {
                 PollOutcome::Paired { token, device } => {
                     self.set_token(token.as_str());
@@ -459,56 +461,52 @@ fn browser_info(h: &HeaderMap) -> DeviceInfo {
     }
 }
 
+/// Browsers by a word of their User-Agent, first match wins (Opera before the engines it
+/// imitates, Chromium before Chrome before Safari).
+const BROWSERS: &[(&[&str], &str)] = &[
+    (&["Opera Mini"], "Opera Mini"),
+    (&["Opera", "OPR/"], "Opera"),
+    (&["BlackBerry", "BB10"], "BlackBerry"),
+    (&["NetFront"], "NetFront"),
+    (&["NetSurf"], "NetSurf"),
+    (&["Edg/"], "Edge"),
+    (&["HeadlessChrome", "Chromium"], "Chromium"),
+    (&["Chrome/"], "Chrome"),
+    (&["Firefox/"], "Firefox"),
+    (&["Kindle"], "Kindle"),
+    (&["PlayStation Portable"], "PSP"),
+    (&["iPod", "iPhone", "iPad"], "iOS Safari"),
+    (&["Safari/"], "Safari"),
+];
+
 /// `Mozilla/5.0 (Symbian/3; Series60/5.2 NokiaN8-00/…) … BrowserNG/7.2` → "NokiaN8-00 browser".
 pub(crate) fn browser_name(ua: &str) -> String {
-    let has = |s: &str| ua.contains(s);
     let phone = ua
         .split([' ', ';', '(', ')'])
         .find(|w| w.starts_with("Nokia") && w.len() > 5)
         .map(|w| w.split('/').next().unwrap_or(w));
-    let name = if let Some(model) = phone {
-        model.to_owned()
-    } else if has("Opera Mini") {
-        "Opera Mini".to_owned()
-    } else if has("Opera") || has("OPR/") {
-        "Opera".to_owned()
-    } else if has("BlackBerry") || has("BB10") {
-        "BlackBerry".to_owned()
-    } else if has("NetFront") {
-        "NetFront".to_owned()
-    } else if has("NetSurf") {
-        "NetSurf".to_owned()
-    } else if has("Edg/") {
-        "Edge".to_owned()
-    } else if has("HeadlessChrome") || has("Chromium") {
-        "Chromium".to_owned()
-    } else if has("Chrome/") {
-        "Chrome".to_owned()
-    } else if has("Firefox/") {
-        "Firefox".to_owned()
-    } else if let Some(i) = ua.find("MSIE ") {
-        let v: String = ua[i + 5..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        format!("Internet Explorer {v}")
-    } else if has("Kindle") {
-        "Kindle".to_owned()
-    } else if has("PlayStation Portable") {
-        "PSP".to_owned()
-    } else if has("iPod") || has("iPhone") || has("iPad") {
-        "iOS Safari".to_owned()
-    } else if has("Safari/") {
-        "Safari".to_owned()
-    } else if let Some(w) = ua
-        .split('/')
-        .next()
-        .filter(|w| matches!(*w, "w3m" | "Lynx" | "Links" | "ELinks" | "Dillo"))
-    {
-        w.to_owned()
-    } else {
-        "Web".to_owned()
-    };
+    let known = BROWSERS
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| ua.contains(w)))
+        .map(|(_, name)| (*name).to_owned());
+    let name = phone
+        .map(str::to_owned)
+        .or(known)
+        .or_else(|| {
+            let i = ua.find("MSIE ")?;
+            let v: String = ua[i + 5..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            Some(format!("Internet Explorer {v}"))
+        })
+        .or_else(|| {
+            ua.split('/')
+                .next()
+                .filter(|w| matches!(*w, "w3m" | "Lynx" | "Links" | "ELinks" | "Dillo"))
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "Web".to_owned());
     format!("{name} browser")
 }
 
