@@ -54,6 +54,14 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Two distinct free ports (both held while the second is chosen, so they cannot be the same).
+fn two_free_ports() -> (u16, u16) {
+    let bind = || TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let (a, b) = (bind(), bind());
+    let port = |l: &TcpListener| l.local_addr().expect("a bound address").port();
+    (port(&a), port(&b))
+}
+
 /// A child process killed when the test ends, pass or fail.
 struct Proc(Child);
 
@@ -144,8 +152,7 @@ struct Window {
 impl Window {
     /// `dark`: the desktop asks for the dark variant (GTK), which the page follows.
     async fn open(dir: &Path, dark: bool) -> Self {
-        let port = free_port();
-        let native = free_port();
+        let (port, native) = two_free_ports();
         let mut cmd = Command::new(tauri_driver());
         if dark {
             cmd.env("GTK_THEME", "Adwaita:dark");
@@ -159,10 +166,14 @@ impl Window {
                 .spawn()
                 .expect("start tauri-driver"),
         );
+        // tauri-driver listens at once but forwards to WebKitWebDriver, which it starts itself and
+        // which can take seconds on a loaded machine: a session asked for before both listen fails.
         let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(start.elapsed() < STEP, "tauri-driver did not listen");
-            std::thread::sleep(Duration::from_millis(100));
+        for (p, who) in [(port, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(start.elapsed() < STEP, "{who} did not listen on {p}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         let caps = json!({
             "tauri:options": {"application": app_bin(), "args": ["--window", "--data-dir", dir]}
@@ -780,14 +791,20 @@ mod webdriver {
                 .build()
                 .expect("http client");
             let body = json!({"capabilities": {"alwaysMatch": caps}});
-            let answer = send(
-                &http,
-                reqwest::Method::POST,
-                &format!("{driver}/session"),
-                Some(body),
-            )
-            .await
-            .expect("WebDriver session");
+            let url = format!("{driver}/session");
+            // A request that got no answer made no session (tauri-driver drops the connection
+            // when WebKitWebDriver does not take it), so asking again is safe; an answer is final.
+            let mut attempt = 1;
+            let answer = loop {
+                match send(&http, reqwest::Method::POST, &url, Some(body.clone())).await {
+                    Err(Failure::NoAnswer(e)) if attempt < 3 => {
+                        eprintln!("WebDriver session, attempt {attempt}: {e}");
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                    other => break other.expect("WebDriver session"),
+                }
+            };
             let id = answer["sessionId"].as_str().expect("session id").to_owned();
             Self {
                 http,
@@ -801,7 +818,9 @@ mod webdriver {
             path: &str,
             body: Option<Value>,
         ) -> Result<Value, String> {
-            send(&self.http, method, &format!("{}{path}", self.base), body).await
+            send(&self.http, method, &format!("{}{path}", self.base), body)
+                .await
+                .map_err(|e| e.to_string())
         }
 
         pub async fn find(&self, css: &str) -> Option<Element> {
@@ -899,27 +918,62 @@ mod webdriver {
         }
     }
 
+    #[derive(Debug)]
+    pub enum Failure {
+        /// The request got no answer (refused, or the connection closed before one).
+        NoAnswer(String),
+        /// The driver answered with an error, or with something that is not its JSON.
+        Answered(String),
+    }
+
+    impl std::fmt::Display for Failure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                Self::NoAnswer(e) | Self::Answered(e) => f.write_str(e),
+            }
+        }
+    }
+
+    /// reqwest's own message says only "error sending request"; its causes say why.
+    fn with_causes(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        text
+    }
+
     async fn send(
         http: &reqwest::Client,
         method: reqwest::Method,
         url: &str,
         body: Option<Value>,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, Failure> {
         let mut req = http.request(method, url);
         if let Some(b) = body {
             req = req
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string());
         }
-        let resp = req.send().await.map_err(|e| e.to_string())?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| Failure::NoAnswer(with_causes(&e)))?;
         let ok = resp.status().is_success();
-        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
-        let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| Failure::Answered(with_causes(&e)))?;
+        let v: Value =
+            serde_json::from_slice(&bytes).map_err(|e| Failure::Answered(e.to_string()))?;
         let value = v.get("value").cloned().unwrap_or(Value::Null);
         if ok {
             Ok(value)
         } else {
-            Err(value.to_string())
+            Err(Failure::Answered(value.to_string()))
         }
     }
 }
