@@ -14,6 +14,8 @@ use mpgram::server::ServerConfig;
 use mpgram_tests::{serve_demo, DemoServer};
 
 const ECHO_BOT: &str = "100000100";
+const WEATHER_BOT: &str = "100000101";
+const FAMILY: &str = "-500001";
 const ALEX: i64 = 100_000_003;
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:115.0) Gecko/20100101 Firefox/115.0";
 
@@ -104,6 +106,59 @@ impl Browser {
             .find("name=\"k\" value=\"")
             .expect("a form with k");
         page.body[at + 16..at + 32].to_owned()
+    }
+}
+
+/// What a browser sends when `submit` (a CSS selector) of the form `form` on the page is
+/// pressed: the form's hidden fields, the checked boxes and radios named in `check` (by their
+/// label's text), and the pressed submit's own name and value.
+fn submit(
+    html: &str,
+    form: &str,
+    check: &[&str],
+    submit: Option<&str>,
+) -> (String, Vec<(String, String)>) {
+    let doc = dom_query::Document::from(html);
+    let f = doc.select(form);
+    assert!(f.exists(), "no {form} on the page:\n{html}");
+    let action = f.attr("action").unwrap().to_string();
+    let mut fields = Vec::new();
+    for input in &f.select("input") {
+        let (Some(name), Some(value)) = (input.attr("name"), input.attr("value")) else {
+            continue;
+        };
+        let kind = input
+            .attr("type")
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let label = input.parent().text().trim().to_owned();
+        let send = match kind.as_str() {
+            "hidden" => true,
+            "radio" | "checkbox" => check.contains(&label.as_str()),
+            _ => false,
+        };
+        if send {
+            fields.push((name.to_string(), value.to_string()));
+        }
+    }
+    if let Some(css) = submit {
+        let b = f.select(css);
+        assert!(b.exists(), "no {css} in {form}");
+        fields.push((
+            b.attr("name").unwrap().to_string(),
+            b.attr("value").unwrap().to_string(),
+        ));
+    }
+    (action, fields)
+}
+
+impl Browser {
+    async fn send_form(&mut self, (action, fields): (String, Vec<(String, String)>)) -> Page {
+        let form: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.post(&action, &form).await
     }
 }
 
@@ -537,4 +592,109 @@ async fn where_scripts_run_a_new_message_arrives_without_reloading_the_chat() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn a_bots_buttons_are_pressed_from_the_page_and_its_answer_shows() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let chat = format!("chat?p={WEATHER_BOT}");
+    let page = b.get(&chat).await;
+    assert!(page.body.contains("18°C"), "{}", page.body);
+    // The link button stays a link (through the page that shows where it leads).
+    assert!(page.body.contains("Open forecast"));
+
+    // "Refresh": the bot answers in a few words and edits its forecast.
+    let form = submit(
+        &page.body,
+        "form[action=press]",
+        &[],
+        Some("input[value=Refresh]"),
+    );
+    let answer = b.send_form(form).await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.body.contains("The bot says"), "{}", answer.body);
+    assert!(answer.body.contains("Updated just now"));
+    let press = d.dc.world().activity.callbacks.last().cloned().unwrap();
+    assert_eq!(press.data, b"refresh");
+    assert!(b.get(&chat).await.body.contains("19°C"));
+
+    // "Alerts": binary data whose base64 has a `+`, which a form sends escaped.
+    let page = b.get(&chat).await;
+    let form = submit(
+        &page.body,
+        "form[action=press]",
+        &[],
+        Some("input[value=Alerts]"),
+    );
+    let answer = b.send_form(form).await;
+    assert!(answer.body.contains("No weather alerts for your area"));
+    let press = d.dc.world().activity.callbacks.last().cloned().unwrap();
+    assert_eq!(press.data, vec![0xfb, 0xf0, b'!']);
+
+    // "Week": the bot answers with a link, shown before leaving.
+    let page = b.get(&chat).await;
+    let form = submit(
+        &page.body,
+        "form[action=press]",
+        &[],
+        Some("input[value=Week]"),
+    );
+    let answer = b.send_form(form).await;
+    assert!(answer.url.contains("link?u="), "{}", answer.url);
+    assert!(answer.body.contains("https://example.org/weather/week"));
+    assert_eq!(d.dc.count("messages.getBotCallbackAnswer"), 3);
+
+    // Another site's form presses nothing.
+    let page = b.get(&chat).await;
+    let (action, mut fields) = submit(
+        &page.body,
+        "form[action=press]",
+        &[],
+        Some("input[value=Refresh]"),
+    );
+    for (k, v) in &mut fields {
+        if k == "k" {
+            *v = "0000000000000000".to_owned();
+        }
+    }
+    assert_eq!(b.send_form((action, fields)).await.status, 403);
+    assert_eq!(d.dc.count("messages.getBotCallbackAnswer"), 3);
+}
+
+#[tokio::test]
+async fn a_poll_is_answered_from_the_page_and_the_vote_taken_back() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let chat = format!("chat?p={FAMILY}");
+    let page = b.get(&chat).await;
+    assert!(page.body.contains("What time?"));
+    // Not answered yet: the options to choose, no results (as Telegram shows it).
+    assert_eq!(
+        dom_query::Document::from(page.body.as_str())
+            .select("form[action=vote] input[type=radio]")
+            .length(),
+        3
+    );
+    assert!(!page.body.contains("Retract vote"));
+
+    // "Vote" with nothing chosen sends nothing.
+    let form = submit(&page.body, "form[action=vote]", &[], None);
+    b.send_form(form).await;
+    assert_eq!(d.dc.count("messages.sendVote"), 0);
+
+    let form = submit(&page.body, "form[action=vote]", &["15:00"], None);
+    let after = b.send_form(form).await;
+    assert!(after.url.contains(&chat), "{}", after.url);
+    assert_eq!(d.dc.count("messages.sendVote"), 1);
+    // Answered: the results, our choice marked, and a way to take it back.
+    assert!(after.body.contains("✓ 15:00"), "{}", after.body);
+    assert!(after.body.contains("Retract vote"));
+    assert!(!after.body.contains("type=\"radio\""));
+
+    let form = submit(&after.body, "form[action=vote]", &[], None);
+    let again = b.send_form(form).await;
+    assert_eq!(d.dc.count("messages.sendVote"), 2);
+    assert!(again.body.contains("type=\"radio\""), "{}", again.body);
+    assert!(!again.body.contains("✓"));
 }

@@ -103,6 +103,8 @@ fn every_page_passes_the_html_checker() {
         "chat?p=-1001500000002",
         "chat?p=100000009",
         "chat?p=100000002",
+        // The weather bot's keyboard of buttons (a form).
+        "chat?p=100000101",
         "info?p=100000003",
         "info?p=-1001500000001",
         "write?p=100000003",
@@ -170,6 +172,10 @@ fn netsurf_and_chromium_show_the_pages_at_240_by_320() {
     let netsurf_chat = kept("browser-netsurf-chat.png");
     netsurf_shot(&w.paired_url("chat?p=100000009"), 240, 320, &netsurf_chat).unwrap();
     assert!(png_shows_something(&netsurf_chat).unwrap());
+    // A bot's keyboard: buttons that press, and a link.
+    let netsurf_bot = kept("browser-netsurf-bot.png");
+    netsurf_shot(&w.paired_url("chat?p=100000101"), 240, 320, &netsurf_bot).unwrap();
+    assert!(png_shows_something(&netsurf_bot).unwrap());
 }
 
 /// Waits for `cond` on the page, clicking the link `refresh` (a CSS selector) between looks.
@@ -242,6 +248,20 @@ fn in_chromium_without_scripts_a_person_pairs_writes_to_the_bot_and_sees_its_ans
     c.screenshot(&keep_path("web_engines", "browser-echo.png").unwrap())
         .unwrap();
     assert_eq!(w.d.dc.count("messages.sendMessage"), 1);
+
+    // A bot's button, pressed: the browser sends that one submit with the form.
+    c.goto(&format!("{}chat?p=100000101", w.d.base)).unwrap();
+    c.submit("form[action=press] input[value=Refresh]").unwrap();
+    assert!(c.body_text().unwrap().contains("Updated just now"));
+    assert_eq!(w.d.dc.count("messages.getBotCallbackAnswer"), 1);
+    // A poll, answered by its second option.
+    c.goto(&format!("{}chat?p=-500001", w.d.base)).unwrap();
+    c.click("form[action=vote] label:nth-of-type(2) input")
+        .unwrap();
+    c.submit("form[action=vote] input[type=submit]").unwrap();
+    assert!(c.body_text().unwrap().contains("✓ 15:00"));
+    assert_eq!(w.d.dc.count("messages.sendVote"), 1);
+
     // Nothing of the message ran as a script: there are none (scripts are off), and the text is
     // the text.
     w.d.dc.push_incoming(Peer::User(ALEX), ALEX, EVIL);

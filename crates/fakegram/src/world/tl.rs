@@ -526,7 +526,9 @@ pub(crate) fn media(w: &World, m: &Media) -> Option<e::MessageMedia> {
                                     correct: false,
                                     option: vec![i as u8],
                                     voters: Some(a.1),
-                                    recent_voters: None,
+                                    // The schema puts both under one flag bit: writing one
+                                    // without the other leaves the reader a Vector short.
+                                    recent_voters: Some(Vec::new()),
                                 })
                             })
                             .collect()

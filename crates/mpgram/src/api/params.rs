@@ -194,6 +194,13 @@ impl Table {
         }
     }
 
+    fn names(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match self {
+            Self::Small(list) => Box::new(list.iter().map(|(k, _)| k.as_str())),
+            Self::Large(map) => Box::new(map.keys().map(String::as_str)),
+        }
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
         match self {
             Self::Small(list) => list
@@ -293,6 +300,11 @@ impl Params {
     /// The value if the parameter is *set* (present, even empty).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name)
+    }
+
+    /// Every parameter's name, in no set order (a form whose names carry an index).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.names()
     }
 
     /// *set*: present, even with an empty value.

@@ -68,6 +68,8 @@ pub(crate) fn routes(table: Router<AppState>) -> Router<AppState> {
         .route("/write", any(pages::write))
         .route("/send", any(pages::send))
         .route("/read", any(pages::read))
+        .route("/press", any(pages::press))
+        .route("/vote", any(pages::vote))
         .route("/search", any(pages::search))
         .route("/contacts", any(pages::contacts))
         .route("/info", any(pages::info))

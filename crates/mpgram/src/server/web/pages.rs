@@ -7,12 +7,13 @@ use maud::{html, Markup};
 
 use super::pair::{pair_form, waiting};
 use super::render::{
-    action_text, arr, display_name, flag, int, link_href, media_html, media_label, obj, q, s,
-    text_html, when, Peers,
+    action_text, arr, display_name, flag, int, link_href, media_html, media_label, obj,
+    poll_answered, q, s, text_html, when, Peers,
 };
 use super::{message_page, page, Visit, Who};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
+use crate::api::methods::bots::NO_BOT_ANSWER;
 use crate::api::params::Params;
 
 /// The page for a browser that is not (or not yet) a paired device; `None` when it is one.
@@ -300,6 +301,7 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         now: t,
         tz: v.settings.tz_minutes,
         pictures: v.settings.pictures,
+        k: &k,
     };
     let body = html! {
         p {
@@ -356,6 +358,8 @@ struct Line<'a> {
     now: i64,
     tz: i32,
     pictures: bool,
+    /// This device's form value, for the buttons and polls that send something.
+    k: &'a str,
 }
 
 impl Line<'_> {
@@ -376,6 +380,16 @@ impl Line<'_> {
             };
         }
         let text = s(m, "text").unwrap_or("");
+        let keyboard = arr(m, "markup");
+        // A keyboard with a button that sends something to the bot is a form; links alone
+        // stay in the line.
+        let presses = keyboard
+            .iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .filter_map(Value::as_object)
+            .any(|b| b.contains_key("data"));
+        let poll = obj(m, "media").filter(|md| s(md, "type") == Some("poll"));
         html! {
             p {
                 @if self.group || flag(m, "out") { b { (sender) } " " }
@@ -390,20 +404,103 @@ impl Line<'_> {
                 @if let Some(media) = obj(m, "media") {
                     br; (media_html(media, self.chat, id, self.pictures))
                 }
-                @for row in arr(m, "markup") {
-                    @if let Value::Array(buttons) = row {
+                @if !presses {
+                    @for row in keyboard.iter().filter_map(Value::as_array) {
                         br;
-                        @for b in buttons.iter().filter_map(Value::as_object) {
-                            @if let Some(url) = s(b, "url") {
-                                "[" a href=(link_href(url)) { (s(b, "text").unwrap_or("")) } "] "
-                            } @else {
-                                "[" (s(b, "text").unwrap_or("")) "] "
-                            }
-                        }
+                        @for b in row.iter().filter_map(Value::as_object) { (button(b)) }
                     }
                 }
                 " " small { a href=(format!("write?p={}&reply={id}", q(self.chat))) { "Reply" } }
             }
+            @if presses { (self.keyboard(id, keyboard)) }
+            @if let Some(p) = poll { (self.vote_form(id, p)) }
+        }
+    }
+
+    /// The message's keyboard as one form: a pressed button is the one submit sent (`bN`),
+    /// its data the hidden `dN` beside it. Every browser sends only the pressed submit.
+    fn keyboard(&self, id: i64, rows: &[Value]) -> Markup {
+        let mut n = 0usize;
+        let rows: Vec<Vec<(usize, &Object)>> = rows
+            .iter()
+            .filter_map(Value::as_array)
+            .map(|row| {
+                row.iter()
+                    .filter_map(Value::as_object)
+                    .map(|b| {
+                        n += 1;
+                        (n, b)
+                    })
+                    .collect()
+            })
+            .collect();
+        html! {
+            form action="press" method="post" {
+                div {
+                    input type="hidden" name="peer" value=(self.chat);
+                    input type="hidden" name="id" value=(id);
+                    input type="hidden" name="k" value=(self.k);
+                    @for row in &rows {
+                        @for (n, b) in row {
+                            @if let Some(data) = s(b, "data") {
+                                input type="hidden" name=(format!("d{n}")) value=(data);
+                                input type="submit" name=(format!("b{n}")) value=(s(b, "text").unwrap_or("?"));
+                                " "
+                            } @else { (button(b)) }
+                        }
+                        br;
+                    }
+                }
+            }
+        }
+    }
+
+    /// An open poll not yet answered: its options to choose (one, or several when the poll
+    /// allows); an answered one, not a quiz: a button that takes the vote back.
+    fn vote_form(&self, id: i64, poll: &Object) -> Markup {
+        let options = arr(poll, "options");
+        let answered = poll_answered(poll);
+        if flag(poll, "closed") || (answered && flag(poll, "quiz")) {
+            return html! {};
+        }
+        let multi = flag(poll, "multi");
+        html! {
+            form action="vote" method="post" {
+                div {
+                    input type="hidden" name="peer" value=(self.chat);
+                    input type="hidden" name="id" value=(id);
+                    input type="hidden" name="k" value=(self.k);
+                    @if answered {
+                        input type="hidden" name="retract" value="1";
+                        input type="submit" value="Retract vote";
+                    } @else {
+                        @for (i, o) in options.iter().filter_map(Value::as_object).enumerate() {
+                            label {
+                                @if multi {
+                                    input type="checkbox" name=(format!("o{i}")) value=(s(o, "data").unwrap_or(""));
+                                } @else {
+                                    input type="radio" name="o" value=(s(o, "data").unwrap_or(""));
+                                }
+                                " " (s(o, "text").unwrap_or(""))
+                            }
+                            br;
+                        }
+                        input type="submit" value="Vote";
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A keyboard button that sends nothing: a link (through the link page), else its label.
+fn button(b: &Object) -> Markup {
+    let text = s(b, "text").unwrap_or("");
+    html! {
+        @if let Some(url) = s(b, "url") {
+            "[" a href=(link_href(url)) { (text) } "] "
+        } @else {
+            "[" (text) "] "
         }
     }
 }
@@ -540,6 +637,103 @@ pub(super) async fn read(v: Visit) -> Response<Body> {
     }
     let max = v.params.lenient("max").unwrap_or(0).to_string();
     match v.api("readMessages", &[("peer", peer), ("max", max)]).await {
+        Ok(_) => v.redirect(&back),
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            v.respond(r).await
+        }
+    }
+}
+
+/// How long a page waits for a bot to answer a pressed button (the API's default is 0.5 s, for
+/// phones that show the answer later; a page shows it at once).
+const BOT_ANSWER_WAIT: &str = "5";
+
+/// `press` (POST): the API's `sendBotCallback` for the pressed button of a message's keyboard;
+/// then the bot's answer above the chat, or the link page when the bot answers with a link.
+pub(super) async fn press(v: Visit) -> Response<Body> {
+    paired!(v);
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    let pressed = v
+        .params
+        .names()
+        .find_map(|n| n.strip_prefix('b')?.parse::<u32>().ok());
+    let Some(data) = pressed.and_then(|n| v.params.non_empty(&format!("d{n}"))) else {
+        return v.redirect(&back);
+    };
+    let args = [
+        ("peer", peer.clone()),
+        ("id", v.params.lenient("id").unwrap_or(0).to_string()),
+        ("data", data.to_owned()),
+        ("timeout", BOT_ANSWER_WAIT.to_owned()),
+    ];
+    let r = match v.api("sendBotCallback", &args).await {
+        Ok(answer) => match (s(&answer, "url"), s(&answer, "message")) {
+            (Some(url), _) => return v.redirect(&link_href(url)),
+            // Said on a page of its own, never through the address (a link could fake it).
+            (None, Some(said)) if !said.is_empty() => {
+                message_page(&v.settings, StatusCode::OK, "The bot says", said, &back)
+            }
+            _ => return v.redirect(&back),
+        },
+        Err(ApiError::Telegram(rpc)) if rpc.name == "BOT_RESPONSE_TIMEOUT" => no_answer(&v, &back),
+        Err(ApiError::Internal(m)) if m.starts_with(NO_BOT_ANSWER) => no_answer(&v, &back),
+        Err(e) => failed(&v, &e, &back),
+    };
+    v.respond(r).await
+}
+
+/// The press reached the bot, which did not answer in time.
+fn no_answer(v: &Visit, back: &str) -> Response<Body> {
+    message_page(
+        &v.settings,
+        StatusCode::OK,
+        "No answer",
+        "The bot has not answered yet. It may still change its message: open the chat again in a moment.",
+        back,
+    )
+}
+
+/// `vote` (POST): the API's `sendVote` with the chosen options (`o`, or `o0`, `o1`… for a
+/// poll of several answers), or with none when `retract` is set; then the chat.
+pub(super) async fn vote(v: Visit) -> Response<Body> {
+    paired!(v);
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    let mut chosen: Vec<(u32, &str)> = v
+        .params
+        .names()
+        .filter_map(|n| {
+            let rest = n.strip_prefix('o')?;
+            let index = if rest.is_empty() {
+                0
+            } else {
+                rest.parse().ok()?
+            };
+            Some((index, v.params.non_empty(n)?))
+        })
+        .collect();
+    chosen.sort_unstable();
+    if chosen.is_empty() && !v.params.flag("retract") {
+        // Vote pressed with nothing chosen: the chat again, nothing sent.
+        return v.redirect(&back);
+    }
+    let options = chosen.iter().map(|(_, d)| *d).collect::<Vec<_>>().join(",");
+    let args = [
+        ("peer", peer.clone()),
+        ("id", v.params.lenient("id").unwrap_or(0).to_string()),
+        ("options", options),
+    ];
+    match v.api("sendVote", &args).await {
         Ok(_) => v.redirect(&back),
         Err(e) => {
             let r = failed(&v, &e, &back);
@@ -879,6 +1073,7 @@ pub(super) async fn poll(v: Visit) -> Response<Body> {
             ("media", "1".to_owned()),
         ];
         if let Ok(answer) = v.api("getHistory", &args).await {
+            let k = v.csrf();
             let peers = Peers::of(&answer, me);
             let mut msgs: Vec<&Object> = arr(&answer, "messages")
                 .iter()
@@ -896,6 +1091,7 @@ pub(super) async fn poll(v: Visit) -> Response<Body> {
                 now: now(),
                 tz: v.settings.tz_minutes,
                 pictures: v.settings.pictures,
+                k: &k,
             };
             for m in msgs {
                 fragment.push_str(&ctx.message(m).into_string());

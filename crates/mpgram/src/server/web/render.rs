@@ -454,9 +454,20 @@ fn document_html(m: &Object, at: &str, pictures: bool) -> Markup {
     html! { (what) ": " a href=(raw) { (name.unwrap_or("download")) } " (" (bytes) ")" }
 }
 
+/// Whether we voted in the poll (an option is `chosen`).
+pub(super) fn poll_answered(poll: &Object) -> bool {
+    arr(poll, "options")
+        .iter()
+        .filter_map(Value::as_object)
+        .any(|o| flag(o, "chosen"))
+}
+
+/// The question and, once answered or closed, the results; an open poll not yet answered lists
+/// its options in the vote form under the message instead.
 fn poll_html(m: &Object) -> Markup {
     let voters = int(m, "voted");
     let options = arr(m, "options");
+    let show_results = poll_answered(m) || flag(m, "closed");
     let total: i64 = options
         .iter()
         .filter_map(Value::as_object)
@@ -465,7 +476,7 @@ fn poll_html(m: &Object) -> Markup {
     html! {
         b { "Poll: " (s(m, "text").unwrap_or("")) }
         @if flag(m, "closed") { " (closed)" }
-        @for o in options.iter().filter_map(Value::as_object) {
+        @for o in options.iter().filter_map(Value::as_object).filter(|_| show_results) {
             br;
             @if flag(o, "chosen") { "✓ " } @else { "• " }
             (s(o, "text").unwrap_or(""))
