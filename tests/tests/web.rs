@@ -131,7 +131,15 @@ fn submit(
             .attr("type")
             .map(|t| t.to_string())
             .unwrap_or_default();
-        let label = input.parent().text().trim().to_owned();
+        // A box inside its label, or one named by a label's `for`.
+        let label = match input.attr("id") {
+            Some(id) => f
+                .select(&format!("label[for=\"{id}\"]"))
+                .text()
+                .trim()
+                .to_owned(),
+            None => input.parent().text().trim().to_owned(),
+        };
         let send = match kind.as_str() {
             "hidden" => true,
             "radio" | "checkbox" => check.contains(&label.as_str()),
@@ -697,4 +705,74 @@ async fn a_poll_is_answered_from_the_page_and_the_vote_taken_back() {
     assert_eq!(d.dc.count("messages.sendVote"), 2);
     assert!(again.body.contains("type=\"radio\""), "{}", again.body);
     assert!(!again.body.contains("✓"));
+}
+
+#[tokio::test]
+async fn our_own_message_is_changed_then_deleted_for_everyone() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let chat = format!("chat?p={ALEX}");
+    let page = b.get(&chat).await;
+    // Only our own messages offer "Edit": Alex's question does not.
+    let doc = dom_query::Document::from(page.body.as_str());
+    let edits = doc.select("a[href^=message]");
+    assert!(edits.exists(), "{}", page.body);
+    let mine = "Yes! 10am at the station";
+    let link = edits
+        .iter()
+        .find(|a| a.parent().parent().text().contains(mine))
+        .expect("Edit beside our own message")
+        .attr("href")
+        .unwrap()
+        .to_string();
+    assert!(!edits
+        .iter()
+        .any(|a| a.parent().parent().text().contains("Are we still on")));
+
+    let page = b.get(&link).await;
+    assert!(page.body.contains(mine), "{}", page.body);
+    // An emptied text is not sent (it would be an empty message).
+    let (action, mut fields) = submit(&page.body, "form[action=edit]", &[], None);
+    fields.push(("text".to_owned(), "  ".to_owned()));
+    let refused = b.send_form((action.clone(), fields.clone())).await;
+    assert!(refused.body.contains("cannot be empty"), "{}", refused.body);
+    assert_eq!(d.dc.count("messages.editMessage"), 0);
+
+    fields.pop();
+    fields.push(("text".to_owned(), "Yes! 11am at the station".to_owned()));
+    let after = b.send_form((action, fields)).await;
+    assert!(after.url.contains(&chat), "{}", after.url);
+    assert!(after.body.contains("Yes! 11am at the station"));
+    assert!(after.body.contains("edited"));
+    assert_eq!(d.dc.count("messages.editMessage"), 1);
+
+    // Another site's form deletes nothing.
+    let page = b.get(&link).await;
+    let (action, mut fields) = submit(
+        &page.body,
+        "form[action=delete]",
+        &["for everyone in the chat"],
+        None,
+    );
+    let forged: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), if k == "k" { "0".repeat(16) } else { v.clone() }))
+        .collect();
+    assert_eq!(b.send_form((action.clone(), forged)).await.status, 403);
+    assert!(d.dc.world().activity.revoked.is_empty());
+
+    fields.retain(|(k, _)| k != "text");
+    let after = b.send_form((action, fields)).await;
+    assert!(after.url.contains(&chat), "{}", after.url);
+    assert!(
+        !after.body.contains("11am at the station"),
+        "{}",
+        after.body
+    );
+    let id: i32 = link.rsplit('=').next().unwrap().parse().unwrap();
+    assert_eq!(
+        d.dc.world().activity.revoked,
+        vec![(Peer::User(ALEX), id)],
+        "deleted for Alex too"
+    );
 }

@@ -411,6 +411,9 @@ impl Line<'_> {
                     }
                 }
                 " " small { a href=(format!("write?p={}&reply={id}", q(self.chat))) { "Reply" } }
+                @if flag(m, "out") {
+                    " " small { a href=(format!("message?p={}&id={id}", q(self.chat))) { "Edit" } }
+                }
             }
             @if presses { (self.keyboard(id, keyboard)) }
             @if let Some(p) = poll { (self.vote_form(id, p)) }
@@ -583,6 +586,150 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
     };
     let r = v.page("Write", &body);
     v.respond(r).await
+}
+
+/// `message?p=PEER&id=ID`: one of our own messages, to change its text or delete it (one
+/// getMessages).
+pub(super) async fn message(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(peer) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let back = format!("chat?p={}", q(&peer));
+    let id = v.params.lenient("id").unwrap_or(0);
+    let answer = match v
+        .api(
+            "getMessages",
+            &[("peer", peer.clone()), ("id", id.to_string())],
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            return v.respond(r).await;
+        }
+    };
+    let Some(m) = arr(&answer, "messages")
+        .first()
+        .and_then(Value::as_object)
+        .filter(|m| int(m, "id") == Some(id) && !m.contains_key("act"))
+    else {
+        let r = message_page(
+            &v.settings,
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This message is not in the chat any more.",
+            &back,
+        );
+        return v.respond(r).await;
+    };
+    if !flag(m, "out") {
+        let r = message_page(
+            &v.settings,
+            StatusCode::OK,
+            "Not yours",
+            "Only your own messages can be changed or deleted here.",
+            &back,
+        );
+        return v.respond(r).await;
+    }
+    let k = v.csrf();
+    let media = obj(m, "media").map(media_label);
+    // In a channel or supergroup a deletion is for everyone; elsewhere the person chooses.
+    let choose_revoke = !peer.starts_with("-100");
+    let body = html! {
+        p { a href=(back) { "Back to the chat" } }
+        h3 { "Your message" }
+        @if let Some(what) = &media { p { i { (what) } } }
+        form action="edit" method="post" {
+            p {
+                input type="hidden" name="peer" value=(peer);
+                input type="hidden" name="id" value=(id);
+                input type="hidden" name="k" value=(k);
+                // A caption may be emptied; a text message may not.
+                @if media.is_some() { input type="hidden" name="caption" value="1"; }
+                textarea name="text" rows="3" cols="16" { (s(m, "text").unwrap_or("")) }
+                br;
+                input type="submit" value="Save changes";
+            }
+        }
+        form action="delete" method="post" {
+            p {
+                input type="hidden" name="peer" value=(peer);
+                input type="hidden" name="id" value=(id);
+                input type="hidden" name="k" value=(k);
+                @if choose_revoke {
+                    input type="checkbox" name="revoke" value="1" id="rv" checked;
+                    label for="rv" { " for everyone in the chat" }
+                    br;
+                }
+                input type="submit" value="Delete";
+            }
+        }
+    };
+    let r = v.page("Your message", &body);
+    v.respond(r).await
+}
+
+/// `edit` (POST): the API's `editMessage` with the new text; then the chat.
+pub(super) async fn edit(v: Visit) -> Response<Body> {
+    paired!(v);
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    let id = v.params.lenient("id").unwrap_or(0);
+    let text = v.params.get("text").unwrap_or("").trim();
+    if text.is_empty() && !v.params.flag("caption") {
+        let r = message_page(
+            &v.settings,
+            StatusCode::OK,
+            "Not saved",
+            "A message cannot be empty. To remove it, delete it.",
+            &format!("message?p={}&id={id}", q(&peer)),
+        );
+        return v.respond(r).await;
+    }
+    let args = [
+        ("peer", peer.clone()),
+        ("id", id.to_string()),
+        ("text", text.to_owned()),
+    ];
+    match v.api("editMessage", &args).await {
+        Ok(_) => v.redirect(&back),
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            v.respond(r).await
+        }
+    }
+}
+
+/// `delete` (POST): the API's `deleteMessage` (for everyone when `revoke` is set); then the chat.
+pub(super) async fn delete(v: Visit) -> Response<Body> {
+    paired!(v);
+    let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
+    let back = format!("chat?p={}", q(&peer));
+    if !v.csrf_ok() {
+        let r = stale(&v, &back);
+        return v.respond(r).await;
+    }
+    let mut args = vec![
+        ("peer", peer.clone()),
+        ("id", v.params.lenient("id").unwrap_or(0).to_string()),
+    ];
+    if v.params.flag("revoke") {
+        args.push(("revoke", "1".to_owned()));
+    }
+    match v.api("deleteMessage", &args).await {
+        Ok(_) => v.redirect(&back),
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            v.respond(r).await
+        }
+    }
 }
 
 /// `send` (POST): the API's `sendMessage`, or `sendMedia` when a file came; then the chat.
