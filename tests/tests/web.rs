@@ -170,6 +170,11 @@ impl Browser {
     }
 }
 
+/// The chats a chat list links to (a forum links to its topics).
+fn chat_links(body: &str) -> usize {
+    body.matches("<a href=\"chat?p=").count() + body.matches("<a href=\"topics?p=").count()
+}
+
 /// The demo world's server with pairing open on the PC, as when the window shows the code.
 async fn start() -> (DemoServer, String) {
     let d = serve_demo(ServerConfig::default(), 0).await;
@@ -393,7 +398,7 @@ async fn pages_are_small_and_cost_the_calls_of_the_api_method_that_serves_them()
 
     d.dc.clear_calls();
     let list = b.get("").await;
-    assert_eq!(list.body.matches("<a href=\"chat?p=").count(), 20);
+    assert_eq!(chat_links(&list.body), 20);
     assert!(
         list.body.len() <= 10 * 1024,
         "chat list {} bytes",
@@ -477,11 +482,7 @@ async fn settings_are_kept_per_browser() {
     )
     .await;
     let list = b.get("").await;
-    assert_eq!(
-        list.body.matches("<a href=\"chat?p=").count(),
-        5,
-        "5 per page"
-    );
+    assert_eq!(chat_links(&list.body), 5, "5 per page");
     assert!(list.body.contains("font-size:large") && list.body.contains("background:#111"));
     let chat = b.get(&format!("chat?p={ECHO_BOT}")).await;
     assert!(chat.body.contains("content=\"30\""), "the chosen reload");
@@ -493,7 +494,7 @@ async fn settings_are_kept_per_browser() {
     let code = d.pairing.status().user_code.unwrap();
     let mut other = paired(&d, &code).await;
     let list = other.get("").await;
-    assert_eq!(list.body.matches("<a href=\"chat?p=").count(), 20);
+    assert_eq!(chat_links(&list.body), 20);
 }
 
 #[tokio::test]
@@ -775,4 +776,74 @@ async fn our_own_message_is_changed_then_deleted_for_everyone() {
         vec![(Peer::User(ALEX), id)],
         "deleted for Alex too"
     );
+}
+
+#[tokio::test]
+async fn a_forum_opens_on_its_topics_and_a_topic_holds_its_own_messages() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let club = "-1001500000001";
+    let list = b.get("").await;
+    let topics = format!("topics?p={club}");
+    assert!(
+        list.body.contains(&format!("href=\"{topics}\"")),
+        "{}",
+        list.body
+    );
+
+    d.dc.clear_calls();
+    let page = b.get(&topics).await;
+    assert!(page.body.contains("Retro Phone Club"));
+    assert!(
+        page.body.contains(&format!("href=\"chat?p={club}\"")),
+        "all messages"
+    );
+    // The topics, and the forum's name beside them (asked at the same time).
+    let mut calls = page_calls(&d);
+    calls.sort();
+    assert_eq!(calls, ["channels.getChannels", "messages.getForumTopics"]);
+    let doc = dom_query::Document::from(page.body.as_str());
+    let link = doc
+        .select("a[href*='&t=']")
+        .iter()
+        .find(|a| a.text().as_ref() == "Repairs")
+        .expect("the Repairs topic")
+        .attr("href")
+        .unwrap()
+        .replace("&amp;", "&");
+
+    let topic = b.get(&link).await;
+    assert!(
+        topic.body.contains("Topic: <b>Repairs</b>"),
+        "{}",
+        topic.body
+    );
+    assert!(topic.body.contains("My 6300 needs a new battery"));
+    assert!(topic.body.contains("BL-4C fits"));
+    assert!(
+        !topic.body.contains("meetup on Friday"),
+        "another topic's message"
+    );
+
+    // Written in the topic, the message goes into it and the page comes back to it.
+    let (action, mut fields) = submit(&topic.body, "form[action=send]", &[], None);
+    fields.push(("text".to_owned(), "Try the market on Saturday".to_owned()));
+    let after = b.send_form((action, fields)).await;
+    assert!(after.url.ends_with(&link), "{} is not {link}", after.url);
+    assert!(after.body.contains("Try the market on Saturday"));
+    let t: i32 = link
+        .split("&t=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let w = d.dc.world();
+    let sent = w.messages[&Peer::Channel(1_500_000_001)]
+        .values()
+        .find(|m| m.text == "Try the market on Saturday")
+        .expect("the message reached Telegram");
+    assert_eq!(sent.top_id, Some(t));
 }

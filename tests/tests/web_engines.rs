@@ -100,6 +100,7 @@ fn every_page_passes_the_html_checker() {
         "chat?p=100000003&q=map",
         "chat?p=-500001",
         "chat?p=-1001500000001",
+        "topics?p=-1001500000001",
         "chat?p=-1001500000002",
         "chat?p=100000009",
         "chat?p=100000002",
@@ -140,7 +141,23 @@ fn every_page_passes_the_html_checker() {
         .attr("href")
         .expect("an Edit link beside our own message")
         .to_string();
-    let pages: Vec<&str> = pages.into_iter().chain([own.as_str()]).collect();
+    // A forum topic's page, from the forum's list of topics.
+    let topics = http
+        .get(format!("{}topics?p=-1001500000001", w.d.base))
+        .header("Cookie", &cookie)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let topic = dom_query::Document::from(topics.as_str())
+        .select("a[href*='&t=']")
+        .attr("href")
+        .expect("a topic")
+        .to_string();
+    let pages: Vec<&str> = pages
+        .into_iter()
+        .chain([own.as_str(), topic.as_str()])
+        .collect();
     for &page in &pages {
         let r = http
             .get(format!("{}{page}", w.d.base))

@@ -65,6 +65,7 @@ pub(crate) fn routes(table: Router<AppState>) -> Router<AppState> {
         .route("/login", any(pair::login))
         .route("/logout", any(pair::logout))
         .route("/chat", any(pages::chat))
+        .route("/topics", any(pages::topics))
         .route("/write", any(pages::write))
         .route("/send", any(pages::send))
         .route("/read", any(pages::read))

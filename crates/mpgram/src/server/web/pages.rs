@@ -130,7 +130,9 @@ pub(super) async fn index(v: Visit) -> Response<Body> {
             @let msg = obj(d, "msg");
             p {
                 @if flag(d, "pin") { "* " }
-                a href=(format!("chat?p={}", q(id))) { (peers.chat_title(id)) }
+                // A forum opens on its topics, as in Telegram's apps.
+                @let page = if peers.is_forum(id) { "topics" } else { "chat" };
+                a href=(format!("{page}?p={}", q(id))) { (peers.chat_title(id)) }
                 @if unread > 0 { " " b { "(" (unread) ")" } }
                 @if int(d, "mentions").unwrap_or(0) > 0 { " @" }
                 @if let Some(m) = msg {
@@ -219,6 +221,9 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         return v.redirect("");
     };
     let query = v.params.non_empty("q").map(str::to_owned);
+    // A forum topic (its first message's id), read as the J2ME client does: a search with
+    // `top_msg_id`.
+    let topic = v.params.lenient("t").filter(|t| *t > 0);
     let limit = v.settings.per_page.to_string();
     let mut args = vec![
         ("peer", peer.clone()),
@@ -228,12 +233,16 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
     if let Some(o) = v.params.lenient("o").filter(|o| *o > 0) {
         args.push(("offset_id", o.to_string()));
     }
-    let method = match &query {
-        Some(text) => {
+    if let Some(t) = topic {
+        args.push(("top_msg_id", t.to_string()));
+    }
+    let method = match (&query, topic) {
+        (Some(text), _) => {
             args.push(("q", text.clone()));
             "searchMessages"
         }
-        None => "getHistory",
+        (None, Some(_)) => "searchMessages",
+        (None, None) => "getHistory",
     };
     let answer = match v.api(method, &args).await {
         Ok(a) => a,
@@ -268,7 +277,9 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
     }
     let t = now();
     let group = Peers::is_group(&id) && !peers.is_channel(&id);
-    let here = format!("chat?p={}", q(&id));
+    let topic_name = topic.map(|_| v.params.non_empty("n").unwrap_or("General").to_owned());
+    let query_here = chat_query(&id, topic, topic_name.as_deref());
+    let here = format!("chat{query_here}");
     let older = oldest.filter(|_| full).map(|o| {
         let mut l = format!("{here}&o={o}");
         if let Some(text) = &query {
@@ -278,8 +289,10 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         l
     });
     // The newest page of a chat (not a search, not an older page) can go live.
-    let live = (query.is_none() && v.params.lenient("o").is_none_or(|o| o <= 0))
+    // (A topic's page stays as it is: the live wait is for the whole chat.)
+    let live = (query.is_none() && topic.is_none() && v.params.lenient("o").is_none_or(|o| o <= 0))
         .then(|| live_query(&v, &id, newest.unwrap_or(0)));
+    let write = format!("write{query_here}");
     let k = v.csrf();
     let form = html! {
         form action="send" method="post" {
@@ -287,10 +300,11 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
                 input type="hidden" name="peer" value=(id);
                 input type="hidden" name="k" value=(k);
                 input type="hidden" name="r" value=(nonce());
+                (topic_fields(topic, topic_name.as_deref()))
                 textarea name="text" rows="2" cols="16" {}
                 br;
                 input type="submit" value="Send";
-                " " a href=(format!("write?p={}", q(&id))) { "Photo or file" }
+                " " a href=(write) { "Photo or file" }
             }
         }
     };
@@ -302,12 +316,15 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         tz: v.settings.tz_minutes,
         pictures: v.settings.pictures,
         k: &k,
+        query: &query_here,
     };
     let body = html! {
         p {
             a href="./" { "Chats" } " | "
             b { a href=(format!("info?p={}", q(&id))) { (title) } }
+            @if peers.is_forum(&id) { " | " a href=(format!("topics?p={}", q(&id))) { "Topics" } }
         }
+        @if let Some(n) = &topic_name { p { "Topic: " b { (n) } } }
         @if let Some(text) = &query {
             p { "Found for " b { (text) } ": " a href=(here) { "back to the chat" } }
         } @else if v.settings.newest_first { (form) }
@@ -327,6 +344,10 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
                     input type="hidden" name="peer" value=(id);
                     input type="hidden" name="max" value=(max);
                     input type="hidden" name="k" value=(k);
+                    @if let Some(t) = topic {
+                        input type="hidden" name="thread" value=(t);
+                        input type="hidden" name="n" value=(topic_name.as_deref().unwrap_or(""));
+                    }
                     input type="submit" value="Mark as read";
                 }
             }
@@ -342,6 +363,30 @@ pub(super) async fn chat(v: Visit) -> Response<Body> {
         v.settings.refresh_secs,
     );
     v.respond(r).await
+}
+
+/// The query of a chat's page, or of a forum topic's (`t`, shown as `n`) within it; `write`
+/// takes the same.
+fn chat_query(peer: &str, topic: Option<i64>, name: Option<&str>) -> String {
+    match topic {
+        Some(t) => format!("?p={}&t={t}&n={}", q(peer), q(name.unwrap_or(""))),
+        None => format!("?p={}", q(peer)),
+    }
+}
+
+/// A chat's page, or a forum topic's.
+fn chat_href(peer: &str, topic: Option<i64>, name: Option<&str>) -> String {
+    format!("chat{}", chat_query(peer, topic, name))
+}
+
+/// A send form's topic: `top` for the API, `n` to come back to the topic's page.
+fn topic_fields(topic: Option<i64>, name: Option<&str>) -> Markup {
+    html! {
+        @if let Some(t) = topic {
+            input type="hidden" name="top" value=(t);
+            input type="hidden" name="n" value=(name.unwrap_or(""));
+        }
+    }
 }
 
 /// A random value per form, so a form sent twice (Back, then Send again) sends once: the API's
@@ -360,6 +405,9 @@ struct Line<'a> {
     pictures: bool,
     /// This device's form value, for the buttons and polls that send something.
     k: &'a str,
+    /// The chat page's query (with the topic): a reply written from here goes into the topic
+    /// and comes back here.
+    query: &'a str,
 }
 
 impl Line<'_> {
@@ -410,7 +458,7 @@ impl Line<'_> {
                         @for b in row.iter().filter_map(Value::as_object) { (button(b)) }
                     }
                 }
-                " " small { a href=(format!("write?p={}&reply={id}", q(self.chat))) { "Reply" } }
+                " " small { a href=(format!("write{}&reply={id}", self.query)) { "Reply" } }
                 @if flag(m, "out") {
                     " " small { a href=(format!("message?p={}&id={id}", q(self.chat))) { "Edit" } }
                 }
@@ -536,6 +584,59 @@ fn reply_line(r: &Object, peers: &Peers<'_>) -> Option<String> {
     })
 }
 
+/// `topics?p=PEER`: a forum's topics (one getForumTopics), each opening its own messages.
+pub(super) async fn topics(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(peer) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let limit = v.settings.per_page.to_string();
+    let answer = match v
+        .api(
+            "getForumTopics",
+            &[("peer", peer.clone()), ("limit", limit)],
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, "./");
+            return v.respond(r).await;
+        }
+    };
+    // The forum's name (the session caches the peer: usually no Telegram call).
+    let title = match v.api("getPeer", &[("id", peer.clone())]).await {
+        Ok(o) => display_name(&o),
+        Err(_) => "Topics".to_owned(),
+    };
+    let topics: Vec<&Object> = arr(&answer, "res")
+        .iter()
+        .filter_map(Value::as_object)
+        // A deleted topic has no date and nothing to open.
+        .filter(|t| int(t, "date").unwrap_or(0) > 0)
+        .collect();
+    let body = html! {
+        p {
+            a href="./" { "Chats" } " | "
+            b { a href=(format!("info?p={}", q(&peer))) { (title) } }
+        }
+        p { a href=(chat_href(&peer, None, None)) { "All messages" } }
+        @if topics.is_empty() { p { "No topics." } }
+        @for t in &topics {
+            @let name = s(t, "title").unwrap_or("General");
+            @let unread = int(t, "unread").unwrap_or(0);
+            p {
+                @if flag(t, "pinned") { "* " }
+                a href=(chat_href(&peer, int(t, "id"), Some(name))) { (name) }
+                @if unread > 0 { " " b { "(" (unread) ")" } }
+                @if flag(t, "closed") { " " small { "(closed)" } }
+            }
+        }
+    };
+    let r = v.page(&title, &body);
+    v.respond(r).await
+}
+
 // ---- writing ---------------------------------------------------------------------------------
 
 /// `write?p=PEER[&reply=ID]`: a message with a photo or file, or a reply.
@@ -545,6 +646,8 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
         return v.redirect("");
     };
     let reply = v.params.lenient("reply").filter(|r| *r > 0);
+    let topic = v.params.lenient("t").filter(|t| *t > 0);
+    let topic_name = v.params.non_empty("n");
     // The message answered, in one line (one getMessages, as the app's reply view).
     let quoted = match reply {
         Some(r) => v
@@ -563,7 +666,7 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
     };
     let k = v.csrf();
     let body = html! {
-        p { a href=(format!("chat?p={}", q(&peer))) { "Back to the chat" } }
+        p { a href=(chat_href(&peer, topic, topic_name)) { "Back to the chat" } }
         @if reply.is_some() {
             p { "Reply to: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) } }
         }
@@ -573,6 +676,7 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
                 input type="hidden" name="k" value=(k);
                 input type="hidden" name="r" value=(nonce());
                 @if let Some(r) = reply { input type="hidden" name="reply" value=(r); }
+                (topic_fields(topic, topic_name))
                 textarea name="text" rows="3" cols="16" {}
                 br;
                 "Photo or file:" br; input type="file" name="file";
@@ -739,7 +843,8 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
         return v.redirect("");
     };
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
-    let back = format!("chat?p={}", q(&peer));
+    let topic = v.params.lenient("top").filter(|t| *t > 0);
+    let back = chat_href(&peer, topic, v.params.non_empty("n"));
     if !v.csrf_ok() {
         let r = stale(&v, &back);
         return v.respond(r).await;
@@ -759,7 +864,7 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
         "sendMessage"
     };
     // Only what the send methods should read from a page's form.
-    let fields = ["peer", "text", "reply", "r", "uncompressed"]
+    let fields = ["peer", "text", "reply", "top", "r", "uncompressed"]
         .iter()
         .filter_map(|k| Some(((*k).to_owned(), v.params.non_empty(k)?.to_owned())))
         .collect();
@@ -777,13 +882,18 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
 pub(super) async fn read(v: Visit) -> Response<Body> {
     paired!(v);
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
-    let back = format!("chat?p={}", q(&peer));
+    let thread = v.params.lenient("thread").filter(|t| *t > 0);
+    let back = chat_href(&peer, thread, v.params.non_empty("n"));
     if !v.csrf_ok() {
         let r = stale(&v, &back);
         return v.respond(r).await;
     }
     let max = v.params.lenient("max").unwrap_or(0).to_string();
-    match v.api("readMessages", &[("peer", peer), ("max", max)]).await {
+    let mut args = vec![("peer", peer), ("max", max)];
+    if let Some(t) = thread {
+        args.push(("thread", t.to_string()));
+    }
+    match v.api("readMessages", &args).await {
         Ok(_) => v.redirect(&back),
         Err(e) => {
             let r = failed(&v, &e, &back);
@@ -1231,6 +1341,7 @@ pub(super) async fn poll(v: Visit) -> Response<Body> {
             if !v.settings.newest_first {
                 msgs.reverse();
             }
+            let query = chat_query(&peer_s, None, None);
             let ctx = Line {
                 peers: &peers,
                 chat: &peer_s,
@@ -1239,6 +1350,7 @@ pub(super) async fn poll(v: Visit) -> Response<Body> {
                 tz: v.settings.tz_minutes,
                 pictures: v.settings.pictures,
                 k: &k,
+                query: &query,
             };
             for m in msgs {
                 fragment.push_str(&ctx.message(m).into_string());

@@ -104,6 +104,11 @@ impl<'a> Peers<'a> {
         self.entry(id).is_some_and(|o| flag(o, "c"))
     }
 
+    /// A supergroup with topics.
+    pub fn is_forum(&self, id: &str) -> bool {
+        self.entry(id).is_some_and(|o| flag(o, "f"))
+    }
+
     pub fn get(&self, id: &str) -> Option<&'a Object> {
         self.entry(id)
     }
