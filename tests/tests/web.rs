@@ -505,6 +505,19 @@ async fn below_a_path_prefix_the_cookie_is_scoped_to_it() {
     assert!(page.url.ends_with("/mp/"), "{}", page.url);
     assert!(page.body.contains("Echo Bot"));
     assert!(page.set_cookies.iter().any(|c| c.contains("Path=/mp/;")));
+    // Every page is there below the prefix, and its forms come back below it.
+    let topics = b.get("topics?p=-1001500000001").await;
+    assert_eq!(topics.status, 200);
+    assert!(topics.body.contains("Repairs"), "{}", topics.body);
+    let chat = b.get(&format!("chat?p={FAMILY}")).await;
+    let form = submit(&chat.body, "form[action=vote]", &["18:00"], None);
+    let after = b.send_form(form).await;
+    assert!(
+        after.url.ends_with(&format!("/mp/chat?p={FAMILY}")),
+        "{}",
+        after.url
+    );
+    assert!(after.body.contains("✓ 18:00"));
 }
 
 #[tokio::test]

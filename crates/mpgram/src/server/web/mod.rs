@@ -25,7 +25,7 @@ use std::net::IpAddr;
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
-use axum::routing::any;
+use axum::routing::{any, MethodRouter};
 use axum::Router;
 use maud::{html, Markup, PreEscaped};
 use sha2::{Digest as _, Sha256};
@@ -42,8 +42,8 @@ use crate::pairing::{same_secret, Auth, DeviceId, DeviceInfo, PollOutcome};
 
 /// The page names below the instance URL (the router strips any path prefix before them).
 pub(crate) const PAGES: &[&str] = &[
-    "login", "chat", "write", "send", "read", "search", "contacts", "info", "folders", "settings",
-    "link", "logout", "poll", "r.js",
+    "login", "logout", "chat", "topics", "write", "send", "read", "press", "vote", "message",
+    "edit", "delete", "search", "contacts", "info", "folders", "settings", "link", "poll", "r.js",
 ];
 
 /// The cookie that holds the browser's device token (or, while the PC is asked, its ticket).
@@ -58,30 +58,43 @@ pub(crate) fn token_cookie(cookies: &str) -> Option<String> {
     cookie_value(cookies, TOKEN_COOKIE).filter(|t| !t.is_empty())
 }
 
+/// A page's handler, by the name in [`PAGES`] (the one list both the route table and the
+/// prefix-stripping layer read, so a page cannot be routed without being known below a prefix).
+fn page_handler(name: &str) -> Option<MethodRouter<AppState>> {
+    Some(match name {
+        "login" => any(pair::login),
+        "logout" => any(pair::logout),
+        "chat" => any(pages::chat),
+        "topics" => any(pages::topics),
+        "write" => any(pages::write),
+        "send" => any(pages::send),
+        "read" => any(pages::read),
+        "press" => any(pages::press),
+        "vote" => any(pages::vote),
+        "message" => any(pages::message),
+        "edit" => any(pages::edit),
+        "delete" => any(pages::delete),
+        "search" => any(pages::search),
+        "contacts" => any(pages::contacts),
+        "info" => any(pages::info),
+        "folders" => any(pages::folders),
+        "settings" => any(pages::settings),
+        "link" => any(pages::link),
+        "poll" => any(pages::poll),
+        "r.js" => any(pages::script),
+        _ => return None,
+    })
+}
+
 /// Adds the pages to the route table.
 pub(crate) fn routes(table: Router<AppState>) -> Router<AppState> {
-    table
-        .route("/", any(pages::index))
-        .route("/login", any(pair::login))
-        .route("/logout", any(pair::logout))
-        .route("/chat", any(pages::chat))
-        .route("/topics", any(pages::topics))
-        .route("/write", any(pages::write))
-        .route("/send", any(pages::send))
-        .route("/read", any(pages::read))
-        .route("/press", any(pages::press))
-        .route("/message", any(pages::message))
-        .route("/edit", any(pages::edit))
-        .route("/delete", any(pages::delete))
-        .route("/vote", any(pages::vote))
-        .route("/search", any(pages::search))
-        .route("/contacts", any(pages::contacts))
-        .route("/info", any(pages::info))
-        .route("/folders", any(pages::folders))
-        .route("/settings", any(pages::settings))
-        .route("/link", any(pages::link))
-        .route("/poll", any(pages::poll))
-        .route("/r.js", any(pages::script))
+    PAGES.iter().fold(
+        table.route("/", any(pages::index)),
+        |t, name| match page_handler(name) {
+            Some(h) => t.route(&format!("/{name}"), h),
+            None => t,
+        },
+    )
 }
 
 /// The directory part of the path the browser asked for (`/mp/` of `/mp/chat`), set by the
@@ -623,6 +636,14 @@ pub(crate) fn message_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_page_named_has_its_handler() {
+        for name in PAGES {
+            assert!(page_handler(name).is_some(), "{name}");
+        }
+        assert!(page_handler("api.php").is_none());
+    }
 
     #[test]
     fn browsers_are_named_after_themselves() {
