@@ -2,7 +2,8 @@
 //! bytes, plus the size of `getDialogs&limit=20` on the demo world.
 //!
 //! Run: `CARGO_TARGET_DIR=/work/target cargo bench -p mpgram --bench server`
-//! (env `BENCH_SECS`, `BENCH_CONNS` to change the run length and the keep-alive connections).
+//! (env `BENCH_SECS`, `BENCH_ROUNDS`, `BENCH_CONNS`: each server's time per round (3 s), the
+//! alternating rounds (6), the keep-alive connections (8)).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -181,17 +182,40 @@ fn main() {
         .await;
         println!("getDialogs&limit=20&f=0 on the demo world: {} bytes (ASCII escapes), {} bytes (X-mpgram-unicode)", dialogs.len(), dialogs_u.len());
         let me = req("v=12&method=me", false);
-        // Warm-up runs, then the measured ones, alternating.
+        // Warm-up runs, then rounds that alternate the two servers: this VM's speed drifts by
+        // 2x between minutes, so each round's ratio compares neighbours in time, and the
+        // median round is the figure (one long run of each, one after the other, swung with
+        // the drift).
+        let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(6).max(1);
         let _ = load(bare, me.clone(), conns, 0.5).await;
         let _ = load(ours, me.clone(), conns, 0.5).await;
-        let b = load(bare, me.clone(), conns, secs).await;
-        let o = load(ours, me.clone(), conns, secs).await;
-        println!("cached call `me` ({} body bytes), {conns} keep-alive connections, {secs} s each:", body.len());
-        println!("  bare hyper : {:>9.0} req/s  p50 {:>6.0} µs  p99 {:>6.0} µs", b.rps, b.p50.as_secs_f64() * 1e6, b.p99.as_secs_f64() * 1e6);
-        println!("  our server : {:>9.0} req/s  p50 {:>6.0} µs  p99 {:>6.0} µs", o.rps, o.p50.as_secs_f64() * 1e6, o.p99.as_secs_f64() * 1e6);
-        println!("  overhead   : {:.2}x (throughput), {:.2}x (p50)", b.rps / o.rps, o.p50.as_secs_f64() / b.p50.as_secs_f64());
+        println!("cached call `me` ({} body bytes), {conns} keep-alive connections, {rounds} rounds of {secs} s per server:", body.len());
+        let mut ratios = Vec::with_capacity(rounds);
+        for round in 0..rounds {
+            // Who goes first alternates too, so neither always meets a warmer machine.
+            let (b, o) = if round % 2 == 0 {
+                let b = load(bare, me.clone(), conns, secs).await;
+                (b, load(ours, me.clone(), conns, secs).await)
+            } else {
+                let o = load(ours, me.clone(), conns, secs).await;
+                (load(bare, me.clone(), conns, secs).await, o)
+            };
+            let ratio = b.rps / o.rps;
+            println!("  round {}: bare hyper {:>7.0} req/s (p50 {:>4.0} µs, p99 {:>5.0} µs) | ours {:>7.0} req/s (p50 {:>4.0} µs, p99 {:>5.0} µs) | {ratio:.2}x",
+                round + 1,
+                b.rps, b.p50.as_secs_f64() * 1e6, b.p99.as_secs_f64() * 1e6,
+                o.rps, o.p50.as_secs_f64() * 1e6, o.p99.as_secs_f64() * 1e6);
+            ratios.push(ratio);
+        }
+        ratios.sort_by(f64::total_cmp);
+        let median = if rounds % 2 == 1 {
+            ratios[rounds / 2]
+        } else {
+            (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2.0
+        };
+        println!("  overhead   : median {median:.2}x of {rounds} rounds (min {:.2}x, max {:.2}x)", ratios[0], ratios[rounds - 1]);
         // The figure the front-door work is judged by (goal ≤ 1.3), always the last line.
-        println!("overhead_ratio={:.2}", b.rps / o.rps);
+        println!("overhead_ratio={median:.2}");
 
     });
 }
