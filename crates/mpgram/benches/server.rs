@@ -211,7 +211,7 @@ fn main() {
         let median = if rounds % 2 == 1 {
             ratios[rounds / 2]
         } else {
-            (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2.0
+            f64::midpoint(ratios[rounds / 2 - 1], ratios[rounds / 2])
         };
         println!("  overhead   : median {median:.2}x of {rounds} rounds (min {:.2}x, max {:.2}x)", ratios[0], ratios[rounds - 1]);
         // The figure the front-door work is judged by (goal ≤ 1.3), always the last line.
