@@ -35,6 +35,28 @@ macro_rules! paired {
     };
 }
 
+/// Ends a handler of a form that changes something when the form is not this browser's (an old
+/// page, or another site's): the "nothing was sent" page, linking `back`.
+macro_rules! form_from_this_browser {
+    ($v:ident, $back:expr) => {
+        if !$v.csrf_ok() {
+            let r = stale(&$v, $back);
+            return $v.respond(r).await;
+        }
+    };
+}
+
+/// After a form's API call: back to `back`, or the failure in words.
+async fn back_or_failed(v: Visit, done: Result<Object, ApiError>, back: &str) -> Response<Body> {
+    match done {
+        Ok(_) => v.redirect(back),
+        Err(e) => {
+            let r = failed(&v, &e, back);
+            v.respond(r).await
+        }
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -781,10 +803,7 @@ pub(super) async fn edit(v: Visit) -> Response<Body> {
     paired!(v);
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let back = format!("chat?p={}", q(&peer));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     let id = v.params.lenient("id").unwrap_or(0);
     let text = v.params.get("text").unwrap_or("").trim();
     if text.is_empty() && !v.params.flag("caption") {
@@ -802,13 +821,8 @@ pub(super) async fn edit(v: Visit) -> Response<Body> {
         ("id", id.to_string()),
         ("text", text.to_owned()),
     ];
-    match v.api("editMessage", &args).await {
-        Ok(_) => v.redirect(&back),
-        Err(e) => {
-            let r = failed(&v, &e, &back);
-            v.respond(r).await
-        }
-    }
+    let done = v.api("editMessage", &args).await;
+    back_or_failed(v, done, &back).await
 }
 
 /// `delete` (POST): the API's `deleteMessage` (for everyone when `revoke` is set); then the chat.
@@ -816,10 +830,7 @@ pub(super) async fn delete(v: Visit) -> Response<Body> {
     paired!(v);
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let back = format!("chat?p={}", q(&peer));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     let mut args = vec![
         ("peer", peer.clone()),
         ("id", v.params.lenient("id").unwrap_or(0).to_string()),
@@ -827,13 +838,8 @@ pub(super) async fn delete(v: Visit) -> Response<Body> {
     if v.params.flag("revoke") {
         args.push(("revoke", "1".to_owned()));
     }
-    match v.api("deleteMessage", &args).await {
-        Ok(_) => v.redirect(&back),
-        Err(e) => {
-            let r = failed(&v, &e, &back);
-            v.respond(r).await
-        }
-    }
+    let done = v.api("deleteMessage", &args).await;
+    back_or_failed(v, done, &back).await
 }
 
 /// `send` (POST): the API's `sendMessage`, or `sendMedia` when a file came; then the chat.
@@ -845,10 +851,7 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let topic = v.params.lenient("top").filter(|t| *t > 0);
     let back = chat_href(&peer, topic, v.params.non_empty("n"));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     // A browser sends an empty file part when no file was chosen: then it is a text message.
     let file = v.params.file().filter(|f| !f.data.is_empty()).cloned();
     let has_text = v
@@ -869,13 +872,8 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
         .filter_map(|k| Some(((*k).to_owned(), v.params.non_empty(k)?.to_owned())))
         .collect();
     let params = Params::assemble("", fields, file, None);
-    match v.api_with(method, device, &params).await {
-        Ok(_) => v.redirect(&back),
-        Err(e) => {
-            let r = failed(&v, &e, &back);
-            v.respond(r).await
-        }
-    }
+    let done = v.api_with(method, device, &params).await;
+    back_or_failed(v, done, &back).await
 }
 
 /// `read` (POST): the API's `readMessages`, then the chat.
@@ -884,22 +882,14 @@ pub(super) async fn read(v: Visit) -> Response<Body> {
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let thread = v.params.lenient("thread").filter(|t| *t > 0);
     let back = chat_href(&peer, thread, v.params.non_empty("n"));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     let max = v.params.lenient("max").unwrap_or(0).to_string();
     let mut args = vec![("peer", peer), ("max", max)];
     if let Some(t) = thread {
         args.push(("thread", t.to_string()));
     }
-    match v.api("readMessages", &args).await {
-        Ok(_) => v.redirect(&back),
-        Err(e) => {
-            let r = failed(&v, &e, &back);
-            v.respond(r).await
-        }
-    }
+    let done = v.api("readMessages", &args).await;
+    back_or_failed(v, done, &back).await
 }
 
 /// How long a page waits for a bot to answer a pressed button (the API's default is 0.5 s, for
@@ -912,10 +902,7 @@ pub(super) async fn press(v: Visit) -> Response<Body> {
     paired!(v);
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let back = format!("chat?p={}", q(&peer));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     let pressed = v
         .params
         .names()
@@ -962,10 +949,7 @@ pub(super) async fn vote(v: Visit) -> Response<Body> {
     paired!(v);
     let peer = v.params.non_empty("peer").unwrap_or("").to_owned();
     let back = format!("chat?p={}", q(&peer));
-    if !v.csrf_ok() {
-        let r = stale(&v, &back);
-        return v.respond(r).await;
-    }
+    form_from_this_browser!(v, &back);
     let mut chosen: Vec<(u32, &str)> = v
         .params
         .names()
@@ -990,13 +974,8 @@ pub(super) async fn vote(v: Visit) -> Response<Body> {
         ("id", v.params.lenient("id").unwrap_or(0).to_string()),
         ("options", options),
     ];
-    match v.api("sendVote", &args).await {
-        Ok(_) => v.redirect(&back),
-        Err(e) => {
-            let r = failed(&v, &e, &back);
-            v.respond(r).await
-        }
-    }
+    let done = v.api("sendVote", &args).await;
+    back_or_failed(v, done, &back).await
 }
 
 /// A changing form without this device's value (an old page, or another site's form).
@@ -1146,10 +1125,7 @@ pub(super) async fn info(v: Visit) -> Response<Body> {
 pub(super) async fn settings(mut v: Visit) -> Response<Body> {
     paired!(v);
     if v.post {
-        if !v.csrf_ok() {
-            let r = stale(&v, "settings");
-            return v.respond(r).await;
-        }
+        form_from_this_browser!(v, "settings");
         let p = &v.params;
         let mut st = v.settings;
         if let Some(n) = p.lenient("n").filter(|n| (5..=50).contains(n)) {
