@@ -161,6 +161,14 @@ fn submit(
 }
 
 impl Browser {
+    /// Presses the button `label` of the bot's keyboard on the chat page `chat`.
+    async fn press(&mut self, chat: &str, label: &str) -> Page {
+        let page = self.get(chat).await;
+        let button = format!("input[value={label}]");
+        let form = submit(&page.body, "form[action=press]", &[], Some(&button));
+        self.send_form(form).await
+    }
+
     async fn send_form(&mut self, (action, fields): (String, Vec<(String, String)>)) -> Page {
         let form: Vec<(&str, &str)> = fields
             .iter()
@@ -627,13 +635,7 @@ async fn a_bots_buttons_are_pressed_from_the_page_and_its_answer_shows() {
     assert!(page.body.contains("Open forecast"));
 
     // "Refresh": the bot answers in a few words and edits its forecast.
-    let form = submit(
-        &page.body,
-        "form[action=press]",
-        &[],
-        Some("input[value=Refresh]"),
-    );
-    let answer = b.send_form(form).await;
+    let answer = b.press(&chat, "Refresh").await;
     assert_eq!(answer.status, 200);
     assert!(answer.body.contains("The bot says"), "{}", answer.body);
     assert!(answer.body.contains("Updated just now"));
@@ -642,27 +644,13 @@ async fn a_bots_buttons_are_pressed_from_the_page_and_its_answer_shows() {
     assert!(b.get(&chat).await.body.contains("19°C"));
 
     // "Alerts": binary data whose base64 has a `+`, which a form sends escaped.
-    let page = b.get(&chat).await;
-    let form = submit(
-        &page.body,
-        "form[action=press]",
-        &[],
-        Some("input[value=Alerts]"),
-    );
-    let answer = b.send_form(form).await;
+    let answer = b.press(&chat, "Alerts").await;
     assert!(answer.body.contains("No weather alerts for your area"));
     let press = d.dc.world().activity.callbacks.last().cloned().unwrap();
     assert_eq!(press.data, vec![0xfb, 0xf0, b'!']);
 
     // "Week": the bot answers with a link, shown before leaving.
-    let page = b.get(&chat).await;
-    let form = submit(
-        &page.body,
-        "form[action=press]",
-        &[],
-        Some("input[value=Week]"),
-    );
-    let answer = b.send_form(form).await;
+    let answer = b.press(&chat, "Week").await;
     assert!(answer.url.contains("link?u="), "{}", answer.url);
     assert!(answer.body.contains("https://example.org/weather/week"));
     assert_eq!(d.dc.count("messages.getBotCallbackAnswer"), 3);

@@ -128,32 +128,24 @@ fn every_page_passes_the_html_checker() {
         .next()
         .unwrap()
         .to_owned();
-    // Our own message's page (its id is the demo world's): found from the chat's "Edit" link.
-    let chat = http
-        .get(format!("{}chat?p=100000003", w.d.base))
-        .header("Cookie", &cookie)
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let own = dom_query::Document::from(chat.as_str())
-        .select("a[href^=message]")
-        .attr("href")
-        .expect("an Edit link beside our own message")
-        .to_string();
-    // A forum topic's page, from the forum's list of topics.
-    let topics = http
-        .get(format!("{}topics?p=-1001500000001", w.d.base))
-        .header("Cookie", &cookie)
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let topic = dom_query::Document::from(topics.as_str())
-        .select("a[href*='&t=']")
-        .attr("href")
-        .expect("a topic")
-        .to_string();
+    // Pages whose ids are the demo world's: found from the links that lead to them.
+    let first_link = |from: &str, css: &str| {
+        let html = http
+            .get(format!("{}{from}", w.d.base))
+            .header("Cookie", &cookie)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        dom_query::Document::from(html.as_str())
+            .select(css)
+            .attr("href")
+            .unwrap_or_else(|| panic!("no {css} on {from}"))
+            .to_string()
+    };
+    // Our own message's page (the "Edit" beside it), and a forum topic's.
+    let own = first_link("chat?p=100000003", "a[href^=message]");
+    let topic = first_link("topics?p=-1001500000001", "a[href*='&t=']");
     let pages: Vec<&str> = pages
         .into_iter()
         .chain([own.as_str(), topic.as_str()])
