@@ -133,8 +133,9 @@ pub fn send_vote(ctx: &Ctx<'_>, req: f::messages::SendVote) -> RpcResult<e::Upda
         poll.answers[i].1 += 1;
     }
     poll.chosen = chosen;
-    // Telegram also sends `updateMessagePoll` here; grammers 0.11 fails to read the fake's
-    // encoding of it, and clients learn results by reloading, so the answer carries none.
+    // Telegram also sends `updateMessagePoll` here; no MPGram answer carries it (updates.md)
+    // and clients learn results by reloading, so the answer carries none. (It once failed to
+    // read in grammers for the reason `world/tl.rs` now notes at `recent_voters`.)
     Ok(e::Updates::Updates(t::Updates {
         updates: Vec::new(),
         users: Vec::new(),
