@@ -848,3 +848,46 @@ async fn a_forum_opens_on_its_topics_and_a_topic_holds_its_own_messages() {
         .expect("the message reached Telegram");
     assert_eq!(sent.top_id, Some(t));
 }
+
+#[tokio::test]
+async fn a_message_is_forwarded_to_a_chat_chosen_from_the_list() {
+    let (d, code) = start().await;
+    let mut b = paired(&d, &code).await;
+    let chat = b.get(&format!("chat?p={ALEX}")).await;
+    let question = "Are we still on for Saturday?";
+    let reply = dom_query::Document::from(chat.body.as_str())
+        .select("a[href*='reply=']")
+        .iter()
+        .find(|a| a.parent().parent().text().contains(question))
+        .expect("Reply beside Alex's question")
+        .attr("href")
+        .unwrap()
+        .to_string();
+    let write = b.get(&reply).await;
+    let forward = dom_query::Document::from(write.body.as_str())
+        .select("a[href^=forward]")
+        .attr("href")
+        .expect("a way to forward it")
+        .to_string();
+    let page = b.get(&forward).await;
+    assert!(page.body.contains(question), "{}", page.body);
+
+    // "Forward" with no chat chosen sends nothing and says why.
+    let refused = b
+        .send_form(submit(&page.body, "form[action=send]", &[], None))
+        .await;
+    assert!(refused.body.contains("Choose the chat"), "{}", refused.body);
+    assert_eq!(d.dc.count("messages.forwardMessages"), 0);
+
+    let (action, mut fields) = submit(&page.body, "form[action=send]", &["Mum"], None);
+    fields.push(("text".to_owned(), "Look what Alex asks".to_owned()));
+    let after = b.send_form((action.clone(), fields.clone())).await;
+    assert_eq!(after.status, 200);
+    assert!(after.body.contains("Forwarded from"), "{}", after.body);
+    assert!(after.body.contains(question));
+    assert!(after.body.contains("Look what Alex asks"));
+    assert_eq!(d.dc.count("messages.forwardMessages"), 1);
+    // The same form again (Back, then Forward) is not a second forward.
+    b.send_form((action, fields)).await;
+    assert_eq!(d.dc.count("messages.forwardMessages"), 1);
+}

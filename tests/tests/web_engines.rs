@@ -110,6 +110,7 @@ fn every_page_passes_the_html_checker() {
         "info?p=-1001500000001",
         "write?p=100000003",
         "write?p=100000003&reply=1",
+        "forward?p=100000003&id=1",
         "settings",
         "link?u=https%3A%2F%2Fexample.org%2F",
     ];
@@ -339,6 +340,7 @@ fn pages_fit_a_176_pixel_screen() {
         "chat?p=-500001",
         "chat?p=100000003",
         "write?p=100000003&reply=1",
+        "forward?p=100000003&id=1",
         "settings",
         "search?q=echo",
         "info?p=-1001500000001",

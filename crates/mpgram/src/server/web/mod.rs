@@ -42,8 +42,9 @@ use crate::pairing::{same_secret, Auth, DeviceId, DeviceInfo, PollOutcome};
 
 /// The page names below the instance URL (the router strips any path prefix before them).
 pub(crate) const PAGES: &[&str] = &[
-    "login", "logout", "chat", "topics", "write", "send", "read", "press", "vote", "message",
-    "edit", "delete", "search", "contacts", "info", "folders", "settings", "link", "poll", "r.js",
+    "login", "logout", "chat", "topics", "write", "forward", "send", "read", "press", "vote",
+    "message", "edit", "delete", "search", "contacts", "info", "folders", "settings", "link",
+    "poll", "r.js",
 ];
 
 /// The cookie that holds the browser's device token (or, while the PC is asked, its ticket).
@@ -67,6 +68,7 @@ fn page_handler(name: &str) -> Option<MethodRouter<AppState>> {
         "chat" => any(pages::chat),
         "topics" => any(pages::topics),
         "write" => any(pages::write),
+        "forward" => any(pages::forward),
         "send" => any(pages::send),
         "read" => any(pages::read),
         "press" => any(pages::press),

@@ -689,8 +689,11 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
     let k = v.csrf();
     let body = html! {
         p { a href=(chat_href(&peer, topic, topic_name)) { "Back to the chat" } }
-        @if reply.is_some() {
-            p { "Reply to: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) } }
+        @if let Some(r) = reply {
+            p {
+                "Reply to: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) }
+                br; small { a href=(format!("forward?p={}&id={r}", q(&peer))) { "Forward it to another chat" } }
+            }
         }
         form action="send" method="post" enctype="multipart/form-data" {
             p {
@@ -711,6 +714,61 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
         }
     };
     let r = v.page("Write", &body);
+    v.respond(r).await
+}
+
+/// `forward?p=PEER&id=ID`: the message in one line, the chats to send it to (one getDialogs),
+/// and a few words to add; the form goes to `send` as the API's forward (`fwd_from` + `id`).
+pub(super) async fn forward(v: Visit) -> Response<Body> {
+    paired!(v);
+    let Some(from) = v.params.non_empty("p").map(str::to_owned) else {
+        return v.redirect("");
+    };
+    let id = v.params.lenient("id").unwrap_or(0);
+    let back = chat_href(&from, None, None);
+    let limit = v.settings.per_page.to_string();
+    let args = [("peer", from.clone()), ("id", id.to_string())];
+    let list_args = [("limit", limit)];
+    let (message, chats) =
+        tokio::join!(v.api("getMessages", &args), v.api("getDialogs", &list_args));
+    let quoted = message.ok().and_then(|a| {
+        let peers = Peers::of(&a, 0);
+        let m = arr(&a, "messages").first()?.as_object()?.clone();
+        reply_line(&Object::new().with("msg", m), &peers)
+    });
+    let chats = match chats {
+        Ok(a) => a,
+        Err(e) => {
+            let r = failed(&v, &e, &back);
+            return v.respond(r).await;
+        }
+    };
+    let peers = Peers::of(&chats, v.me());
+    let k = v.csrf();
+    let body = html! {
+        p { a href=(back) { "Back to the chat" } }
+        p { "Forward: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) } }
+        form action="send" method="post" {
+            p {
+                input type="hidden" name="fwd_from" value=(from);
+                input type="hidden" name="id" value=(id);
+                input type="hidden" name="k" value=(k);
+                input type="hidden" name="r" value=(nonce());
+                "To:" br;
+                @for d in arr(&chats, "dialogs").iter().filter_map(Value::as_object) {
+                    @if let Some(to) = s(d, "id") {
+                        label { input type="radio" name="peer" value=(to); " " (peers.chat_title(to)) }
+                        br;
+                    }
+                }
+                "Add a message (if you like):" br;
+                textarea name="text" rows="2" cols="16" {}
+                br;
+                input type="submit" value="Forward";
+            }
+        }
+    };
+    let r = v.page("Forward", &body);
     v.respond(r).await
 }
 
@@ -852,13 +910,25 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
     let topic = v.params.lenient("top").filter(|t| *t > 0);
     let back = chat_href(&peer, topic, v.params.non_empty("n"));
     form_from_this_browser!(v, &back);
+    // A forward (the `forward` page's form) names its message; its chat is chosen there.
+    let forward = v.params.non_empty("fwd_from").is_some() && v.params.non_empty("id").is_some();
+    if peer.is_empty() {
+        let r = message_page(
+            &v.settings,
+            StatusCode::OK,
+            "Not sent",
+            "Choose the chat to send it to, then press the button again.",
+            "./",
+        );
+        return v.respond(r).await;
+    }
     // A browser sends an empty file part when no file was chosen: then it is a text message.
     let file = v.params.file().filter(|f| !f.data.is_empty()).cloned();
     let has_text = v
         .params
         .non_empty("text")
         .is_some_and(|t| !t.trim().is_empty());
-    if file.is_none() && !has_text {
+    if file.is_none() && !has_text && !forward {
         return v.redirect(&back);
     }
     let method = if file.is_some() {
@@ -867,10 +937,19 @@ pub(super) async fn send(v: Visit) -> Response<Body> {
         "sendMessage"
     };
     // Only what the send methods should read from a page's form.
-    let fields = ["peer", "text", "reply", "top", "r", "uncompressed"]
-        .iter()
-        .filter_map(|k| Some(((*k).to_owned(), v.params.non_empty(k)?.to_owned())))
-        .collect();
+    let fields = [
+        "peer",
+        "text",
+        "reply",
+        "top",
+        "r",
+        "uncompressed",
+        "fwd_from",
+        "id",
+    ]
+    .iter()
+    .filter_map(|k| Some(((*k).to_owned(), v.params.non_empty(k)?.to_owned())))
+    .collect();
     let params = Params::assemble("", fields, file, None);
     let done = v.api_with(method, device, &params).await;
     back_or_failed(v, done, &back).await
