@@ -661,6 +661,19 @@ pub(super) async fn topics(v: Visit) -> Response<Body> {
 
 // ---- writing ---------------------------------------------------------------------------------
 
+/// A `getMessages` answer's message in one line ("Anna: Who has a Nokia E52?"), or "a message"
+/// when it could not be read.
+fn one_line(answer: Result<Object, ApiError>) -> String {
+    answer
+        .ok()
+        .and_then(|a| {
+            let peers = Peers::of(&a, 0);
+            let m = arr(&a, "messages").first()?.as_object()?.clone();
+            reply_line(&Object::new().with("msg", m), &peers)
+        })
+        .unwrap_or_else(|| "a message".to_owned())
+}
+
 /// `write?p=PEER[&reply=ID]`: a message with a photo or file, or a reply.
 pub(super) async fn write(v: Visit) -> Response<Body> {
     paired!(v);
@@ -672,26 +685,21 @@ pub(super) async fn write(v: Visit) -> Response<Body> {
     let topic_name = v.params.non_empty("n");
     // The message answered, in one line (one getMessages, as the app's reply view).
     let quoted = match reply {
-        Some(r) => v
-            .api(
+        Some(r) => one_line(
+            v.api(
                 "getMessages",
                 &[("peer", peer.clone()), ("id", r.to_string())],
             )
-            .await
-            .ok()
-            .and_then(|a| {
-                let peers = Peers::of(&a, 0);
-                let m = arr(&a, "messages").first()?.as_object()?.clone();
-                reply_line(&Object::new().with("msg", m), &peers)
-            }),
-        None => None,
+            .await,
+        ),
+        None => String::new(),
     };
     let k = v.csrf();
     let body = html! {
         p { a href=(chat_href(&peer, topic, topic_name)) { "Back to the chat" } }
         @if let Some(r) = reply {
             p {
-                "Reply to: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) }
+                "Reply to: " i { (quoted) }
                 br; small { a href=(format!("forward?p={}&id={r}", q(&peer))) { "Forward it to another chat" } }
             }
         }
@@ -731,11 +739,7 @@ pub(super) async fn forward(v: Visit) -> Response<Body> {
     let list_args = [("limit", limit)];
     let (message, chats) =
         tokio::join!(v.api("getMessages", &args), v.api("getDialogs", &list_args));
-    let quoted = message.ok().and_then(|a| {
-        let peers = Peers::of(&a, 0);
-        let m = arr(&a, "messages").first()?.as_object()?.clone();
-        reply_line(&Object::new().with("msg", m), &peers)
-    });
+    let quoted = one_line(message);
     let chats = match chats {
         Ok(a) => a,
         Err(e) => {
@@ -747,7 +751,7 @@ pub(super) async fn forward(v: Visit) -> Response<Body> {
     let k = v.csrf();
     let body = html! {
         p { a href=(back) { "Back to the chat" } }
-        p { "Forward: " i { (quoted.unwrap_or_else(|| "a message".to_owned())) } }
+        p { "Forward: " i { (quoted) } }
         form action="send" method="post" {
             p {
                 input type="hidden" name="fwd_from" value=(from);
