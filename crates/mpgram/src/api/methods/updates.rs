@@ -581,49 +581,40 @@ fn cancel_answer() -> Bytes {
 impl Poll {
     /// Streams keep-alive spaces to `tx` while it waits, and returns the JSON answer.
     async fn run(self, tx: &mpsc::Sender<Bytes>) -> Bytes {
-        let Poll {
-            hub,
-            mut guard,
-            offset,
-            timeout,
-            limit,
-            delay,
-            filter,
-            cx,
-            enc,
-            extras,
-        } = self;
+        // Only the guard is taken apart (waiting on it needs it mutable).
+        let mut guard = self.guard;
         if tx.send(Bytes::from_static(b" ")).await.is_err() {
             return Bytes::new();
         }
-        if timeout <= 0 {
-            return answer(Vec::new(), enc);
+        if self.timeout <= 0 {
+            return answer(Vec::new(), self.enc);
         }
         let start = Instant::now();
-        let deadline = start + Duration::from_secs(timeout.unsigned_abs());
-        let delay_end = (delay > 0).then(|| start + Duration::from_secs(delay.unsigned_abs()));
-        let mut watch = hub.watch();
-        let mut cursor = offset;
+        let deadline = start + Duration::from_secs(self.timeout.unsigned_abs());
+        let delay_end =
+            (self.delay > 0).then(|| start + Duration::from_secs(self.delay.unsigned_abs()));
+        let mut watch = self.hub.watch();
+        let mut cursor = self.offset;
         let mut out: Vec<Value> = Vec::new();
         // The id of the last new message delivered, for `read`.
         let mut last_new: Option<i32> = None;
         let mut next_space = Instant::now() + SPACE_EVERY;
         loop {
             watch.borrow_and_update();
-            for e in hub.after(cursor, limit) {
+            for e in self.hub.after(cursor, self.limit) {
                 cursor = e.id;
-                if !filter.keeps(&e.update) {
+                if !self.filter.keeps(&e.update) {
                     continue;
                 }
-                let Some(mut u) = render(&e.update, &cx) else {
+                let Some(mut u) = render(&e.update, &self.cx) else {
                     continue;
                 };
-                if extras.mute_info {
-                    extras
-                        .add_mute_info(&e.update, &mut u, filter.self_id)
+                if self.extras.mute_info {
+                    self.extras
+                        .add_mute_info(&e.update, &mut u, self.filter.self_id)
                         .await;
                 }
-                if let Some((_, Some(id))) = update_peer(&e.update, filter.self_id) {
+                if let Some((_, Some(id))) = update_peer(&e.update, self.filter.self_id) {
                     last_new = Some(id);
                 }
                 out.push(Value::Object(
@@ -636,7 +627,7 @@ impl Poll {
             if !out.is_empty() && delay_end.is_none_or(|d| now >= d) {
                 break;
             }
-            if now >= deadline || hub.closing() {
+            if now >= deadline || self.hub.closing() {
                 break;
             }
             let wake = next_space
@@ -664,12 +655,12 @@ impl Poll {
             }
         }
         if out.is_empty() {
-            return answer(out, enc);
+            return answer(out, self.enc);
         }
-        if let (Some(target), Some(max_id)) = (&extras.read, last_new) {
-            target.mark(&extras.account, max_id).await;
+        if let (Some(target), Some(max_id)) = (&self.extras.read, last_new) {
+            target.mark(&self.extras.account, max_id).await;
         }
-        answer(out, enc)
+        answer(out, self.enc)
     }
 }
 
