@@ -122,6 +122,11 @@ pub enum ApiError {
     /// A Telegram RPC error nobody handled: `Unhandled exception: FLOOD_WAIT_30`, HTTP 500.
     #[error("Unhandled exception: {0}")]
     Telegram(RpcError),
+    /// `sendBotCallback`'s own wait (its seconds, as the request wrote them) ended before the bot answered: HTTP 500 like any
+    /// unhandled failure (`methods-more.md`); a variant of its own so a browser page can say it
+    /// in words.
+    #[error("Unhandled exception: the bot did not answer within {0} s")]
+    NoBotAnswer(String),
     /// Any other failure while serving the method, HTTP 500. The text must hold no secrets.
     #[error("Unhandled exception: {0}")]
     Internal(String),
@@ -147,7 +152,7 @@ impl ApiError {
             | ApiError::LoginDisabled
             | ApiError::InstancePasswordRequired
             | ApiError::WrongInstancePassword => 403,
-            ApiError::Telegram(_) | ApiError::Internal(_) => 500,
+            ApiError::Telegram(_) | ApiError::NoBotAnswer(_) | ApiError::Internal(_) => 500,
             ApiError::FailedToLoadSession
             | ApiError::CouldNotGetUserInfo
             | ApiError::Unavailable(_) => 503,

@@ -85,9 +85,6 @@ fn callback_timeout(value: Option<&str>) -> f64 {
     }
 }
 
-/// How a callback's own timeout starts its error text (a browser page tells it in words).
-pub const NO_BOT_ANSWER: &str = "the bot did not answer";
-
 /// `sendBotCallback` / `botCallback`: presses a callback button and answers the bot's raw
 /// `messages.botCallbackAnswer`.
 pub async fn send_bot_callback(call: &Call<'_>) -> Result<Object, ApiError> {
@@ -113,7 +110,7 @@ pub async fn send_bot_callback(call: &Call<'_>) -> Result<Object, ApiError> {
         call.account.invoke(&request),
     )
     .await
-    .map_err(|_| ApiError::Internal(format!("{NO_BOT_ANSWER} within {timeout} s")))?
+    .map_err(|_| ApiError::NoBotAnswer(timeout.to_string()))?
     .map_err(telegram_error)?;
     let tl::enums::messages::BotCallbackAnswer::Answer(a) = answer;
     let mut o = Object::new()

@@ -13,7 +13,6 @@ use super::render::{
 use super::{message_page, page, Visit, Who};
 use crate::api::error::ApiError;
 use crate::api::json::{Object, Value};
-use crate::api::methods::bots::NO_BOT_ANSWER;
 use crate::api::params::Params;
 
 /// The page for a browser that is not (or not yet) a paired device; `None` when it is one.
@@ -1009,7 +1008,7 @@ pub(super) async fn press(v: Visit) -> Response<Body> {
             _ => return v.redirect(&back),
         },
         Err(ApiError::Telegram(rpc)) if rpc.name == "BOT_RESPONSE_TIMEOUT" => no_answer(&v, &back),
-        Err(ApiError::Internal(m)) if m.starts_with(NO_BOT_ANSWER) => no_answer(&v, &back),
+        Err(ApiError::NoBotAnswer(_)) => no_answer(&v, &back),
         Err(e) => failed(&v, &e, &back),
     };
     v.respond(r).await
